@@ -1,0 +1,1 @@
+"""The SubmitJob contract as language-neutral data: rule catalogue, type table, vectors."""

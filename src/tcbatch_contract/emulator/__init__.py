@@ -1,0 +1,1 @@
+"""The embedded SubmitJob emulator: a real HTTP server speaking the Batch API."""

@@ -1,0 +1,1 @@
+"""The conformance harness: cases, runner, verdicts and reports."""

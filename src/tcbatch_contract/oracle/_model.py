@@ -1,0 +1,75 @@
+"""The oracle's value types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..profile import DEFAULT_REGION, TargetProfile
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule: its catalogue id, its error code, where, and why."""
+
+    rule: str
+    code: str
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the oracle needs to know beyond the request itself."""
+
+    region: str = DEFAULT_REGION
+    known_env_ids: frozenset[str] = frozenset()
+    jobs_held: int = 0
+    job_quota: int | None = None
+    credential_denied: bool = False
+    existing_job_ids: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_profile(cls, profile: TargetProfile, **overrides: Any) -> Context:
+        values: dict[str, Any] = {
+            "region": profile.region,
+            "known_env_ids": frozenset(profile.known_env_ids),
+            "job_quota": profile.job_quota,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Success, or the violations of every rule the request breaks."""
+
+    violations: tuple[Violation, ...] = ()
+
+    @property
+    def success(self) -> bool:
+        return not self.violations
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted({v.code for v in self.violations})
+
+    @property
+    def rules(self) -> list[str]:
+        return sorted({v.rule for v in self.violations}, key=_rule_order)
+
+    def accepts(self, code: str | None) -> bool:
+        """Whether a target answering ``code`` (None for success) conforms."""
+        if self.success:
+            return code is None
+        return code in self.codes
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.success:
+            return {"outcome": "success"}
+        return {"outcome": "error", "codes": self.codes, "rules": self.rules}
+
+
+def _rule_order(rule: str) -> tuple[str, int, str]:
+    head, digits = rule[:1], "".join(ch for ch in rule[1:] if ch.isdigit())
+    return head, int(digits or 0), rule

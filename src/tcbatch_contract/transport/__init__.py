@@ -1,0 +1,1 @@
+"""Transports: how a signed request reaches a target (HTTP, in-process, replay)."""

@@ -1,0 +1,1 @@
+"""Hypothesis strategies for SubmitJob requests: valid jobs and single-fault jobs."""

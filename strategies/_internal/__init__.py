@@ -1,0 +1,1 @@
+"""Private implementation of ``tcbatch_contract.strategies``."""
