@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tcbatch_contract.oracle import Context, evaluate
 
@@ -346,3 +348,25 @@ def test_unknown_action_and_non_object_params_are_refused() -> None:
         evaluate("RunInstances", {})
     with pytest.raises(ValueError, match="list"):
         evaluate("SubmitJob", [])  # type: ignore[arg-type]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+PATHS = [
+    "Job", "Job.Tasks", "Job.Tasks.0", "Job.Tasks.0.Application", "Job.Tasks.0.ComputeEnv",
+    "Job.Tasks.1.ComputeEnv.EnvData", "Job.Dependences", "Job.Notifications", "Job.Tags",
+    "Placement", "Job.Tasks.0.RedirectInfo", "Job.Tasks.0.InputMappings", "ClientToken",
+    "Job.Tasks.1.ComputeEnv.EnvData.LoginSettings", "Job.Tasks.1.ComputeEnv.EnvData.InstanceTypes",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(PATHS), JSON_VALUES)
+def test_any_value_anywhere_gets_a_verdict_not_a_crash(path: str, value: object) -> None:
+    outcome = evaluate("SubmitJob", with_(path, value))
+    assert all(v.code and v.rule for v in outcome.violations)
