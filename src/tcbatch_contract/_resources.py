@@ -13,6 +13,9 @@ from typing import Any
 
 import yaml
 
+# The C loader when PyYAML was built with libyaml: the catalogue is large enough to notice.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_text(package: str, name: str) -> str:
     return resources.files(package).joinpath(name).read_text(encoding="utf-8")
@@ -21,7 +24,7 @@ def read_text(package: str, name: str) -> str:
 @cache
 def openapi() -> dict[str, Any]:
     """The parsed ``openapi.yaml``."""
-    return yaml.safe_load(read_text("tcbatch_contract.contracts", "openapi.yaml"))
+    return yaml.load(read_text("tcbatch_contract.contracts", "openapi.yaml"), Loader=_LOADER)
 
 
 def openapi_text() -> str:
@@ -31,7 +34,7 @@ def openapi_text() -> str:
 @cache
 def contract_yaml(name: str) -> Any:
     """A YAML document of ``contracts/`` (for example ``catalogue.yaml``)."""
-    return yaml.safe_load(read_text("tcbatch_contract.contracts", name))
+    return yaml.load(read_text("tcbatch_contract.contracts", name), Loader=_LOADER)
 
 
 @cache

@@ -70,6 +70,10 @@ class Outcome:
         return {"outcome": "error", "codes": self.codes, "rules": self.rules}
 
 
-def _rule_order(rule: str) -> tuple[str, int, str]:
-    head, digits = rule[:1], "".join(ch for ch in rule[1:] if ch.isdigit())
-    return head, int(digits or 0), rule
+_FAMILY_ORDER = {"S": 0, "B": 1, "P": 2, "A": 3}
+
+
+def _rule_order(rule: str) -> tuple[int, int, str]:
+    """Catalogue order: schema rules, business rules, protocol rules, other actions."""
+    digits = "".join(ch for ch in rule[1:] if ch.isdigit())
+    return _FAMILY_ORDER.get(rule[:1], 9), int(digits or 0), rule
