@@ -1,1 +1,31 @@
-"""Transports: how a signed request reaches a target (HTTP, in-process, replay)."""
+"""Transports: how a signed request reaches a target (real HTTP, or a WSGI app in-process).
+
+One interface, :class:`Transport` (``send(WireRequest, timeout) -> WireResponse``), one
+implementation per module, always passed in: the harness never patches a library to
+redirect traffic. :class:`Client` signs API calls in any of the four request forms on top
+of a transport, paces them and absorbs back-pressure.
+"""
+
+from ._wire import Transport, TransportError, WireRequest, WireResponse
+from .client import ApiResult, Client
+from .credential import Credential
+from .http import HttpTransport
+from .ratelimit import RateLimiter
+from .wsgi import WsgiTransport
+
+__all__ = [
+    "ApiResult",
+    "Client",
+    "Credential",
+    "HttpTransport",
+    "RateLimiter",
+    "Transport",
+    "TransportError",
+    "WireRequest",
+    "WireResponse",
+    "WsgiTransport",
+]
+
+assert sorted(__all__) == sorted(n for n in dir() if not n.startswith("_") and n[0].isupper()), (
+    "transport.__all__ is out of step with what the package defines"
+)

@@ -1,0 +1,413 @@
+"""The machinery of the protocol checks: cases, one check's session, the refusal probe.
+
+A protocol case is a raw request plus the one code it must get; the session sends it
+through the target's client (paced when the target would count it), judges the code and
+the response form, keeps any job a target created where it should not have, and deletes
+every such job at the end. The cases themselves are in ``protocol_checks``.
+
+A refused SubmitJob must never have run (protocol.md). The session checks this with the
+ClientToken: after the refusal, a valid SubmitJob with the same token must create a new
+job (named as the probe names it), not return one that the refused request made. This
+relies on the target's idempotency, which ``STATE-IDEMPOTENCY`` checks on its own.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import string
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from ..transport import ApiResult, TransportError, WireRequest, WireResponse
+from ..transport.raw import RequestFactory
+from .exchange import delete_job
+from .masking import mask_wire
+from .model import Failure, RuleResult, RunSettings, Status, Target
+from .readback import JOB_ID
+from .response_form import RequestIds, is_never_expected, response_form_problems
+
+REFUSED_NAME = "tcbc-refused"
+PROBE_NAME = "tcbc-probe"
+_WIRE_BODY_SHOWN = 2000
+
+
+def minimal_job(region: str, *, name: str = "tcbatch-contract", token: str | None = None):
+    """The smallest valid SubmitJob body for ``region``: one task, one instance type."""
+    body: dict[str, Any] = {
+        "Placement": {"Zone": f"{region}-1"},
+        "Job": {
+            "JobName": name,
+            "Tasks": [
+                {
+                    "TaskName": "t0",
+                    "Application": {"DeliveryForm": "LOCAL", "Command": "echo tcbatch-contract"},
+                    "ComputeEnv": {"EnvType": "MANAGED", "EnvData": {"InstanceType": "S5.SMALL1"}},
+                }
+            ],
+        },
+    }
+    if token is not None:
+        body["ClientToken"] = token
+    return body
+
+
+def new_token() -> str:
+    return "tcbc-" + uuid.uuid4().hex
+
+
+def unknown_job_id() -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return "job-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request and what the target must answer to it."""
+
+    name: str
+    form: str
+    make: Callable[[], WireRequest]  # built at send time (timestamps stay fresh)
+    expect: str | None  # the code; None: success
+    counted: bool = False  # passes P1-P8, so the target's rate limit counts it
+    action: str = "DescribeJob"
+    probe_token: str | None = None  # a refused SubmitJob that carried this ClientToken
+    creates: bool = False  # a valid SubmitJob (spends the allowance of valid submissions)
+    after: Callable[[Session, ApiResult], list[str]] | None = None  # more judgement
+
+
+Changes = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
+class Unreachable(Exception):
+    """The target could not be reached at all: no verdict, the check is a harness error."""
+
+
+class Interrupted(Exception):
+    """The run was asked to stop: the session ends after cleaning up."""
+
+
+class Session:
+    """One check's run against one target: sends cases, judges answers, keeps the result."""
+
+    def __init__(
+        self,
+        rule: str,
+        target: Target,
+        settings: RunSettings,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.rule = rule
+        self.stop = stop
+        self.target = target
+        self.settings = settings
+        self.client = target.client.replace(timeout=settings.request_timeout)
+        self.region = target.profile.region
+        self.factory = RequestFactory(
+            self.client.credential, self.client.host, self.region, clock=self.client.clock
+        )
+        self.result = RuleResult(rule, Status.PASS)  # the runner adds the catalogue's code
+        self.request_ids = RequestIds()
+        self.unknown_job = unknown_job_id()
+        self.jobs: list[str] = []
+        self.notes: list[str] = []
+        self.skipped_billable = 0
+        self._billable_used = 0
+        self._started = time.monotonic()
+        self._offset: float | None = None
+
+    # ---- building -------------------------------------------------------------------
+
+    def skewed(self, seconds: int) -> int:
+        """A timestamp ``seconds`` away from the target's clock, rounded away from it."""
+        if self._offset is None:
+            self._offset = server_offset(self)
+        now = self.client.clock() + self._offset
+        return math.ceil(now) + seconds if seconds > 0 else math.floor(now) + seconds
+
+    def describe(self, form: str, **changes: Any) -> WireRequest:
+        return self.factory.build(form, "DescribeJob", {"JobId": self.unknown_job}, **changes)
+
+    def submit(self, form: str, token: str, name: str = REFUSED_NAME, **changes: Any):
+        body = minimal_job(self.region, name=name, token=token)
+        return self.factory.build(form, "SubmitJob", body, **changes)
+
+    def variants(
+        self,
+        name: str,
+        expect: str | None,
+        tc3: Changes | None = None,
+        v1: Changes | None = None,
+        *,
+        forms: str = "tc3-post v1-get",
+        base: str = "describe",
+        counted: bool = False,
+    ) -> Iterator[Case]:
+        """The same deviation in each of ``forms`` (space-separated), TC3 and V1 alike.
+
+        ``tc3``/``v1`` are the factory's changes for that version (or a function giving
+        them at send time; None: the deviation has no such version). ``base`` is what the
+        request asks for: ``describe`` (DescribeJob of an unknown id), ``submit`` (a valid
+        SubmitJob), ``probe`` (the same, then checked never to have run), or any other
+        action name (sent with no parameters: the changes give them).
+        """
+        for form in forms.split():
+            changes = v1 if form.startswith("v1") else tc3
+            if changes is None:
+                continue
+            token = new_token() if base in ("submit", "probe") else None
+            action = "SubmitJob" if token else "DescribeJob" if base == "describe" else base
+            yield Case(
+                name,
+                form,
+                self._maker(form, changes, token, None if base == "describe" else action),
+                expect,
+                counted=counted,
+                action=action,
+                probe_token=token if base == "probe" else None,
+            )
+
+    def _maker(
+        self, form: str, changes: Any, token: str | None, action: str | None
+    ) -> Callable[[], WireRequest]:
+        def make() -> WireRequest:
+            kwargs = changes() if callable(changes) else dict(changes)
+            if token is not None:
+                return self.submit(form, token, **kwargs)
+            if action is not None:
+                return self.factory.build(form, action, {}, **kwargs)
+            return self.describe(form, **kwargs)
+
+        return make
+
+    # ---- sending and judging --------------------------------------------------------
+
+    def spend_billable(self) -> bool:
+        allowed = self.settings.allow_billable
+        if allowed is not None and self._billable_used >= allowed:
+            self.skipped_billable += 1
+            return False
+        self._billable_used += 1
+        return True
+
+    def send(self, request: WireRequest, *, counted: bool) -> ApiResult:
+        try:
+            result = self.client.send(request, counted=counted, retry_backpressure=counted)
+        except TransportError as exc:
+            self.result.requests += 1
+            if exc.kind == "unreachable":
+                raise Unreachable(str(exc)) from None
+            raise
+        self.result.requests += result.requests_sent
+        self.adopt(result)
+        return result
+
+    def call(self, action: str, params: dict[str, Any]) -> ApiResult:
+        """A helper request (probe, read-back) through the main client."""
+        try:
+            result = self.client.call(action, params)
+        except TransportError as exc:
+            self.result.requests += 1
+            if exc.kind == "unreachable":
+                raise Unreachable(str(exc)) from None
+            raise
+        self.result.requests += result.requests_sent
+        self.adopt(result)
+        return result
+
+    def adopt(self, result: ApiResult) -> None:
+        """Remember a job the target created, expected or not, to delete it at the end."""
+        job_id = result.job_id
+        if job_id and job_id not in self.jobs:
+            self.jobs.append(job_id)
+            self.target.created_jobs.add(job_id)
+
+    def run(self, case: Case) -> ApiResult | None:
+        if self.stop is not None and self.stop.is_set():
+            raise Interrupted
+        if case.creates and not self.spend_billable():
+            return None
+        request = case.make()
+        self.result.cases += 1
+        try:
+            result = self.send(request, counted=case.counted)
+        except TransportError as exc:
+            self.fail(case, request, None, [f"no answer ({exc})"])
+            return None
+        problems = self.problems(case, request, result.wire_response)
+        try:
+            if not problems and case.after is not None:
+                problems = case.after(self, result)
+            if not problems and case.probe_token is not None:
+                self.probe(case, request)
+        except TransportError as exc:
+            problems = [f"no answer to a follow-up request ({exc})"]
+        if problems:
+            self.fail(case, request, result.wire_response, problems)
+        return result
+
+    def problems(self, case: Case, request: WireRequest, response: WireResponse) -> list[str]:
+        out: list[str] = []
+        if request.method.upper() == "HEAD":
+            if response.body:
+                out.append("a HEAD answer carries a body")
+        else:
+            code, got = response.code, _shown(response)
+            if is_never_expected(code):
+                out.append(f"answered {code}, which no input may produce")
+            elif case.expect is None:
+                if code is not None or response.response is None:
+                    out.append(f"expected success, got {got}")
+                elif case.creates and not JOB_ID.fullmatch(str(response.response.get("JobId"))):
+                    out.append(f"success without a JobId: {response.response.get('JobId')!r}")
+            elif code != case.expect:
+                out.append(f"expected {case.expect}, got {got}")
+        form = response_form_problems(response, method=request.method, request_ids=self.request_ids)
+        return out + [f"response form: {p}" for p in form]
+
+    def fail(
+        self,
+        case: Case,
+        request: WireRequest,
+        response: WireResponse | None,
+        problems: list[str],
+        *,
+        expected: dict[str, Any] | None = None,
+    ) -> None:
+        if self.result.requests_to_first_failure is None:
+            self.result.requests_to_first_failure = self.result.requests
+        if expected is None:
+            expected = (
+                {"outcome": "success"}
+                if case.expect is None
+                else {"outcome": "error", "codes": [case.expect]}
+            )
+        self.result.failures.append(
+            Failure(
+                rule=self.rule,
+                summary=f"{case.name} [{case.form}]: " + "; ".join(problems),
+                expected=expected,
+                actual=response.summary() if response is not None else {"answer": None},
+                action=case.action,
+                wire=mask_wire(request.to_dict(max_body=_WIRE_BODY_SHOWN)),
+                form=case.form,
+            )
+        )
+
+    def probe(self, case: Case, refused: WireRequest) -> None:
+        """Was a refused SubmitJob executed after all? Resend validly with its ClientToken."""
+        if not self.spend_billable():
+            return
+        body = minimal_job(self.region, name=PROBE_NAME, token=case.probe_token)
+        submitted = self.call("SubmitJob", body)
+        if not submitted.job_id:
+            self.notes.append(
+                f"'{case.name}' [{case.form}] was not probed: the valid SubmitJob sent after "
+                f"it got {submitted.code}"
+            )
+            return
+        described = self.call("DescribeJob", {"JobId": submitted.job_id})
+        self.release(submitted.job_id)
+        name = (described.response or {}).get("JobName")
+        if described.code is not None or name is None:
+            self.notes.append(
+                f"'{case.name}' [{case.form}] was not probed: DescribeJob of the probe's job "
+                f"answered {described.code or 'no JobName'}"
+            )
+        elif name != PROBE_NAME:
+            self.fail(
+                case,
+                refused,
+                described.wire_response,
+                [
+                    f"the refused request was executed: a valid SubmitJob with its ClientToken "
+                    f"returned job {submitted.job_id}, named {name!r} as the refused request was"
+                ],
+                expected={"outcome": "not executed", "job_name_of_next_submission": PROBE_NAME},
+            )
+
+    def release(self, job_id: str) -> None:
+        """Delete a job this session created (TerminateJob, then DeleteJob)."""
+        if job_id in self.target.created_jobs:
+            for problem in delete_job(self.target, job_id):
+                self.notes.append(f"cleanup: {problem}")
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: Any, tb: Any) -> bool:
+        """End the session: an unreachable target or a stop request ends it quietly."""
+        if kind is Unreachable:
+            self.result.status = Status.ERROR
+            self.result.reason = f"target unreachable: {error}"
+        elif kind is Interrupted:
+            self.notes.append("interrupted")
+        self.finish()
+        return kind in (Unreachable, Interrupted)
+
+    def finish(self) -> RuleResult:
+        for job_id in self.jobs:
+            self.release(job_id)
+        result = self.result
+        if self.skipped_billable:
+            self.notes.append(
+                f"{self.skipped_billable} case(s) needing a valid submission were not sent "
+                "(the allowance of valid submissions is spent)"
+            )
+        if result.failures:
+            result.status = Status.FAIL
+        elif result.status is Status.PASS and result.cases == 0:
+            result.status = Status.SKIP
+        result.reason = "; ".join(filter(None, [result.reason, *self.notes]))
+        result.seconds = time.monotonic() - self._started
+        return result
+
+
+class ProtocolCheck:
+    """One protocol rule: its cases, sent one by one."""
+
+    judges_response_form = True
+
+    def __init__(self, rule: str, cases: Callable[[Session], Iterable[Case]], doc: str) -> None:
+        self.rule = rule
+        self.cases = cases
+        self.doc = doc
+        self.stop = threading.Event()
+
+    def __repr__(self) -> str:
+        return f"ProtocolCheck({self.rule!r})"
+
+    def run(self, target: Target, settings: RunSettings) -> RuleResult:
+        session = Session(self.rule, target, settings, self.stop)
+        with session:
+            for case in self.cases(session):
+                session.run(case)
+        return session.result
+
+
+def server_offset(session: Session) -> float:
+    """Target clock minus ours, from its Date header; 0 when within two seconds or unknown."""
+    sent = session.client.clock()
+    try:
+        answer = session.send(session.describe("tc3-post"), counted=True).wire_response
+    except TransportError:
+        return 0.0
+    date = answer.headers.get("date")
+    try:
+        offset = parsedate_to_datetime(date).timestamp() - (sent + answer.seconds / 2)
+    except (TypeError, ValueError):
+        return 0.0
+    return offset if abs(offset) >= 2 else 0.0
+
+
+def _shown(response: WireResponse) -> str:
+    if response.code:
+        return response.code
+    if response.response is not None:
+        return "success"
+    return f"no API answer (HTTP {response.status})"

@@ -1,0 +1,298 @@
+"""HttpTransport and WsgiTransport move the request as built and bring back the answer.
+
+Servers here are real: waitress on loopback for WSGI apps, and a bare socket server where
+the test needs to see raw bytes or to misbehave (hang up, stall).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from waitress.server import create_server
+
+from tcbatch_contract.transport import (
+    HttpTransport,
+    TransportError,
+    WireRequest,
+    WsgiTransport,
+)
+
+
+@contextlib.contextmanager
+def serve(app: Callable[..., Any]) -> Iterator[str]:
+    """Serve a WSGI app with waitress on a free loopback port; yields the base URL."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        # Close every channel (kept-alive client connections too) from the server's own
+        # loop, which then has nothing left to wait for.
+        closed = threading.Event()
+
+        def close_all() -> None:
+            for channel in list(server._map.values()):
+                channel.close()
+            closed.set()
+
+        server.trigger.pull_trigger(close_all)
+        closed.wait(5)
+        thread.join(5)
+        server.task_dispatcher.shutdown(timeout=5)
+
+
+class RecordingApp:
+    """Answers every request with a fixed API answer and keeps what it received."""
+
+    def __init__(self, answer: dict[str, Any] | None = None) -> None:
+        self.answer = answer or {"Response": {"RequestId": "00000000-0000-4000-8000-000000000000"}}
+        self.seen: list[dict[str, Any]] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {k[5:]: v for k, v in environ.items() if k.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["CONTENT_TYPE"] = environ["CONTENT_TYPE"]
+        self.seen.append(
+            {
+                "method": environ["REQUEST_METHOD"],
+                "path": environ["PATH_INFO"],
+                "query": environ["QUERY_STRING"],
+                "headers": headers,
+                "body": body,
+            }
+        )
+        payload = json.dumps(self.answer).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [payload]
+
+
+@contextlib.contextmanager
+def raw_server(handle: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A one-connection-at-a-time socket server running ``handle`` on each connection."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                handle(conn)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def read_request(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        rest += conn.recv(65536)
+    return head + b"\r\n\r\n" + rest
+
+
+REQUEST = WireRequest(
+    "POST",
+    "/",
+    "a=1&b=x%20y",
+    [("Host", "http://127.0.0.1:1"), ("Content-Type", "application/json"), ("X-TC-Action", "")],
+    b'{"JobId": "job-abcdefgh"}',
+)
+
+
+def test_http_sends_the_bytes_as_built() -> None:
+    captured: list[bytes] = []
+
+    def handle(conn: socket.socket) -> None:
+        captured.append(read_request(conn))
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+            b"Connection: close\r\n\r\n{}"
+        )
+
+    with raw_server(handle) as url:
+        response = HttpTransport(url).send(REQUEST, timeout=5)
+    assert response.status == 200 and response.json() == {}
+    assert captured == [
+        b"POST /?a=1&b=x%20y HTTP/1.1\r\n"
+        b"Host: http://127.0.0.1:1\r\n"
+        b"Content-Type: application/json\r\n"
+        b"X-TC-Action: \r\n"
+        b"Content-Length: 25\r\n\r\n"
+        b'{"JobId": "job-abcdefgh"}'
+    ]
+
+
+def test_http_and_wsgi_deliver_the_same_request_to_an_app() -> None:
+    over_http, in_process = RecordingApp(), RecordingApp()
+    with serve(over_http) as url:
+        http_answer = HttpTransport(url).send(REQUEST, timeout=5)
+    wsgi_answer = WsgiTransport(in_process).send(REQUEST, timeout=5)
+    assert over_http.seen == in_process.seen
+    seen = in_process.seen[0]
+    assert seen["headers"]["HOST"] == "http://127.0.0.1:1"
+    assert seen["query"] == "a=1&b=x%20y" and seen["body"] == REQUEST.body
+    for answer in (http_answer, wsgi_answer):
+        assert answer.status == 200
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.request_id == "00000000-0000-4000-8000-000000000000"
+        assert answer.code is None and answer.response is not None
+
+
+def test_http_keeps_connections_alive() -> None:
+    ports: set[int] = set()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]):
+        ports.add(int(environ["REMOTE_PORT"]))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"Response": {}}']
+
+    with serve(app) as url:
+        transport = HttpTransport(url)
+        for _ in range(5):
+            assert transport.send(WireRequest("GET", headers=[("Host", "x")]), 5).status == 200
+        transport.close()
+    assert len(ports) == 1
+
+
+def test_http_head_answer_has_no_body() -> None:
+    with serve(RecordingApp()) as url:
+        response = HttpTransport(url).send(WireRequest("HEAD", headers=[("Host", "x")]), 5)
+    assert response.status == 200 and response.body == b""
+    assert WsgiTransport(RecordingApp()).send(WireRequest("HEAD"), 5).body == b""
+
+
+def test_http_unreachable_timeout_and_dropped_are_transport_errors() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        closed_port = probe.getsockname()[1]
+    with pytest.raises(TransportError) as unreachable:
+        HttpTransport(f"http://127.0.0.1:{closed_port}").send(WireRequest("GET"), 2)
+    assert unreachable.value.kind == "unreachable"
+
+    def stall(conn: socket.socket) -> None:
+        read_request(conn)
+        time.sleep(1.0)
+
+    with raw_server(stall) as url:
+        started = time.monotonic()
+        with pytest.raises(TransportError) as timeout:
+            HttpTransport(url).send(WireRequest("GET", headers=[("Host", "x")]), 0.3)
+        assert timeout.value.kind == "timeout"
+        assert time.monotonic() - started < 0.9
+
+    def hang_up(conn: socket.socket) -> None:
+        read_request(conn)
+
+    with raw_server(hang_up) as url, pytest.raises(TransportError) as dropped:
+        HttpTransport(url).send(WireRequest("GET", headers=[("Host", "x")]), 2)
+    assert dropped.value.kind == "dropped"
+
+
+def test_http_reads_an_early_answer_to_an_oversized_body() -> None:
+    def refuse_early(conn: socket.socket) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += conn.recv(65536)
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\n"
+            b"Connection: close\r\n\r\n"
+            b'{"Response": {}}'
+        )
+        conn.shutdown(socket.SHUT_WR)
+        time.sleep(0.2)
+
+    big = WireRequest("POST", headers=[("Host", "x")], body=b" " * (4 << 20))
+    with raw_server(refuse_early) as url:
+        response = HttpTransport(url).send(big, 5)
+    assert response.json() == {"Response": {}}
+
+
+def test_http_base_url_is_checked() -> None:
+    for bad in ("127.0.0.1:9000", "ftp://h", "http://h/api", "http://h/?x=1"):
+        with pytest.raises(ValueError, match="base URL"):
+            HttpTransport(bad)
+    transport = HttpTransport("https://batch.example.com")
+    assert (transport.host, transport.scheme) == ("batch.example.com", "https")
+
+
+def test_wsgi_timeout_and_app_errors() -> None:
+    def slow(environ: dict[str, Any], start_response: Callable[..., Any]):
+        time.sleep(0.5)
+        start_response("200 OK", [])
+        return [b""]
+
+    with pytest.raises(TransportError) as timeout:
+        WsgiTransport(slow).send(WireRequest("GET"), 0.1)
+    assert timeout.value.kind == "timeout"
+
+    def broken(environ: dict[str, Any], start_response: Callable[..., Any]):
+        raise RuntimeError("boom")
+
+    answer = WsgiTransport(broken).send(WireRequest("GET"), 1)
+    assert answer.status == 500 and b"boom" in answer.body and answer.json() is None
+
+
+def test_wsgi_environ_follows_pep_3333() -> None:
+    transport = WsgiTransport(RecordingApp(), host="example.test:8080")
+    request = WireRequest(
+        "POST",
+        "/a%20b",
+        "x=1",
+        [("Host", "h:1"), ("Content-Type", "text/plain"), ("X-A", "1"), ("x-a", "2")],
+        b"abc",
+    )
+    environ = transport.environ(request)
+    assert environ["PATH_INFO"] == "/a b"
+    assert (environ["SERVER_NAME"], environ["SERVER_PORT"]) == ("example.test", "8080")
+    assert environ["CONTENT_TYPE"] == "text/plain" and environ["CONTENT_LENGTH"] == "3"
+    assert environ["HTTP_HOST"] == "h:1" and environ["HTTP_X_A"] == "1,2"
+    assert environ["wsgi.input"].read() == b"abc"
+
+
+def test_http_replaces_a_kept_alive_connection_the_target_closed() -> None:
+    connections: list[int] = []
+
+    def answer_once_then_close(conn: socket.socket) -> None:
+        connections.append(1)
+        read_request(conn)
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+        )
+        time.sleep(0.05)  # then close, as a target does with an idle connection
+
+    with raw_server(answer_once_then_close) as url:
+        transport = HttpTransport(url)
+        first = transport.send(WireRequest("GET", headers=[("Host", "x")]), 2)
+        time.sleep(0.1)
+        second = transport.send(WireRequest("GET", headers=[("Host", "x")]), 2)
+    assert first.json() == second.json() == {}
+    assert len(connections) == 2
