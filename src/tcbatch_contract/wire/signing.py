@@ -81,9 +81,15 @@ def tc3_authorization(
     )
 
 
-def v1_string_to_sign(method: str, host: str, path: str, params: Mapping[str, str]) -> str:
-    """``GETbatch.tencentcloudapi.com/?A=1&B=2``: every parameter but Signature, sorted, raw."""
-    pairs = sorted((k, v) for k, v in params.items() if k != "Signature")
+def v1_string_to_sign(
+    method: str, host: str, path: str, params: Mapping[str, str] | Iterable[tuple[str, str]]
+) -> str:
+    """``GETbatch.tencentcloudapi.com/?A=1&B=2``: every parameter but Signature, sorted, raw.
+
+    ``params`` may be (name, value) pairs, for a request that repeats a name.
+    """
+    items = params.items() if isinstance(params, Mapping) else params
+    pairs = sorted((k, v) for k, v in items if k != "Signature")
     return f"{method}{host}{path}?" + "&".join(f"{k}={v}" for k, v in pairs)
 
 

@@ -1,0 +1,201 @@
+"""``tcbatch-contract emulator``: serve the Batch API emulator until Ctrl-C.
+
+Prints the endpoint, the credentials it accepts (test-only values unless given) and a
+ready tccli / SDK invocation, so that a developer can point a client at it at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import re
+import sys
+from typing import TYPE_CHECKING
+
+from ._common import UsageError
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator, EmulatorConfig, FaultRule
+
+_FAULT = re.compile(r"(?P<code>[A-Za-z.]+)(?::(?P<action>[A-Za-z]+))?(?:@(?P<rate>[0-9.]+))?")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from ..emulator.config import DEFAULT_ENV_ID, DEFAULT_SECRET_ID
+    from ..profile import DOCUMENTED_JOB_QUOTA, DOCUMENTED_RATE_LIMIT
+
+    parser = subparsers.add_parser(
+        "emulator",
+        help="serve a local Batch API emulator (SDK and tccli compatible)",
+        description="Serve a local, faithful stand-in for the Batch API until Ctrl-C.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    parser.add_argument("--port", type=int, default=9000, help="port (default %(default)s; 0: any)")
+    parser.add_argument("--db", metavar="FILE", help="SQLite file: jobs survive a restart")
+    parser.add_argument("--secret-id", help=f"the accepted SecretId (default {DEFAULT_SECRET_ID})")
+    parser.add_argument("--secret-key", help="its SecretKey (give with --secret-id)")
+    parser.add_argument(
+        "--known-env-id",
+        action="append",
+        metavar="ID",
+        help=f"a compute environment that exists (repeatable; default {DEFAULT_ENV_ID})",
+    )
+    parser.add_argument(
+        "--job-quota",
+        metavar="N|none",
+        default=str(DOCUMENTED_JOB_QUOTA),
+        help="undeleted jobs per account (default %(default)s)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        metavar="N|none",
+        default=str(DOCUMENTED_RATE_LIMIT),
+        help="requests per second per (SecretId, Action) (default %(default)s)",
+    )
+    parser.add_argument("--denied-secret-id", help="a credential that B31 refuses")
+    parser.add_argument("--denied-secret-key", help="its SecretKey")
+    parser.add_argument("--regions", metavar="LIST", help="comma-separated Regions served")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="CODE[:ACTION][@RATE]",
+        help="inject CODE (InternalError.CallCvm, InternalError.CallTagAPI, "
+        "RequestLimitExceeded) on every RATE-th request (an integer) or with probability "
+        "RATE (a decimal such as 0.1); default every request (repeatable)",
+    )
+    parser.add_argument(
+        "--mutant",
+        metavar="NAME",
+        help="switch on one seeded bug (see --list-mutants): a deliberately wrong emulator",
+    )
+    parser.add_argument("--list-mutants", action="store_true", help="list the seeded bugs and exit")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..emulator import Emulator, mutants
+
+    if args.list_mutants:
+        print(mutants.listing())
+        return 0
+    if args.mutant is not None and args.mutant not in mutants.MUTANTS:
+        raise UsageError(
+            f"--mutant {args.mutant}: no such mutant; see --list-mutants for the names"
+        )
+    config = build_config(args)
+    try:
+        emulator = Emulator(config, host=args.host, port=args.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"--port {args.port}: the port is in use on {args.host}; choose another "
+                "port or --port 0"
+            ) from None
+        raise UsageError(f"--host {args.host} --port {args.port}: cannot listen: {exc}") from None
+    if args.mutant:
+        mutants.apply(emulator.app, args.mutant)
+    _print_banner(emulator, config)
+    if args.mutant:
+        chosen = mutants.get(args.mutant)
+        print(f"  MUTANT    {chosen.name} ({chosen.family}): {chosen.description}")
+        print("  This emulator breaks the contract on purpose.", flush=True)
+    try:
+        emulator.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    print("emulator stopped", file=sys.stderr)
+    return 0
+
+
+def build_config(args: argparse.Namespace) -> EmulatorConfig:
+    """The configuration the options ask for, or ``UsageError`` naming the bad option."""
+    from ..emulator import EmulatorConfig
+    from ..emulator.config import DEFAULT_ENV_ID, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+    from ..profile import DEFAULT_REGIONS
+
+    if bool(args.secret_id) != bool(args.secret_key):
+        raise UsageError("--secret-id and --secret-key go together; give both or neither")
+    if bool(args.denied_secret_id) != bool(args.denied_secret_key):
+        raise UsageError("--denied-secret-id and --denied-secret-key go together; give both")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: give a port between 0 and 65535")
+    regions = DEFAULT_REGIONS
+    if args.regions is not None:
+        regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
+        if not regions:
+            raise UsageError("--regions: give a comma-separated list such as ap-guangzhou")
+    values = dict(
+        secret_id=args.secret_id or DEFAULT_SECRET_ID,
+        secret_key=args.secret_key or DEFAULT_SECRET_KEY,
+        regions=regions,
+        known_env_ids=tuple(args.known_env_id or (DEFAULT_ENV_ID,)),
+        job_quota=_limit("--job-quota", args.job_quota, minimum=0),
+        rate_limit=_limit("--rate-limit", args.rate_limit, minimum=1),
+        denied_secret_id=args.denied_secret_id,
+        denied_secret_key=args.denied_secret_key,
+        db_path=args.db,
+        faults=tuple(parse_fault(text) for text in args.fault),
+    )
+    try:
+        return EmulatorConfig(**values)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def parse_fault(text: str) -> FaultRule:
+    """``CODE[:ACTION][@RATE]`` as a fault rule, or ``UsageError``."""
+    from ..emulator import FaultRule
+    from ..typetable import ACTIONS
+
+    match = _FAULT.fullmatch(text)
+    if not match:
+        raise UsageError(
+            f"--fault {text}: write CODE[:ACTION][@RATE], e.g. InternalError.CallCvm@10"
+        )
+    action, rate = match["action"], match["rate"] or "1"
+    if action is not None and action not in ACTIONS:
+        raise UsageError(
+            f"--fault {text}: unknown action {action}; use one of {', '.join(ACTIONS)}"
+        )
+    try:
+        if "." in rate:
+            return FaultRule(code=match["code"], action=action, probability=float(rate))
+        return FaultRule(code=match["code"], action=action, every=int(rate))
+    except ValueError as exc:
+        raise UsageError(f"--fault {text}: {exc}") from None
+
+
+def _limit(option: str, text: str, *, minimum: int) -> int | None:
+    if text.lower() == "none":
+        return None
+    if not text.isdigit() or int(text) < minimum:
+        raise UsageError(f"{option} {text}: give an integer of at least {minimum}, or none")
+    return int(text)
+
+
+def _print_banner(emulator: Emulator, config: EmulatorConfig) -> None:
+    region = config.regions[0]
+    from ..emulator.config import DEFAULT_SECRET_ID
+
+    test_only = " (test-only default)" if config.secret_id == DEFAULT_SECRET_ID else ""
+    print(f"Batch API emulator listening on {emulator.endpoint}")
+    print(f"  SecretId  {config.secret_id}{test_only}")
+    print(f"  SecretKey {config.secret_key}")
+    print(f"  Regions   {', '.join(config.regions)}")
+    print(f"  EnvIds    {', '.join(config.known_env_ids) or '(none)'}")
+    print(f"  storage   {config.db_path or 'in memory'}")
+    print("Try it with tccli:")
+    print(
+        f"  TENCENTCLOUD_SECRET_ID={config.secret_id} TENCENTCLOUD_SECRET_KEY={config.secret_key} "
+        f"TENCENTCLOUD_REGION={region} tccli batch DescribeJob --endpoint {emulator.endpoint} "
+        "--JobId job-00000000"
+    )
+    print("or with the Python SDK:")
+    print(
+        f'  HttpProfile(endpoint="{emulator.host}", protocol="http") with '
+        f'Credential("{config.secret_id}", "<SecretKey>")'
+    )
+    print("Ctrl-C stops it.", flush=True)

@@ -1,0 +1,181 @@
+"""The job store: SQLite, one connection behind a lock, no HTTP anywhere.
+
+Jobs belong to an account (the SecretId that submitted them), not to a Region. A deleted
+job is kept as a row marked deleted: it no longer counts toward the quota and is no longer
+found, but the idempotency token that created it still answers with its id. The submitted
+request is stored as ASCII JSON, so that what was sent (lone surrogates included) reads
+back exactly.
+
+With ``path=None`` the database lives in memory for the life of the store; with a file
+path, jobs survive a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import string
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id        TEXT PRIMARY KEY,
+    owner         TEXT NOT NULL,
+    request       TEXT NOT NULL,
+    created_at    REAL NOT NULL,
+    terminated_at REAL,
+    deleted_at    REAL
+);
+CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, deleted_at);
+CREATE TABLE IF NOT EXISTS tokens (
+    owner  TEXT NOT NULL,
+    token  TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    PRIMARY KEY (owner, token)
+);
+"""
+
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    job_id: str
+    request: dict[str, Any]
+    created_at: float
+    terminated_at: float | None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The outcome of a submission: the job id, or what ``admit`` refused with."""
+
+    job_id: str | None
+    replayed: bool = False
+    refusal: Any = None
+
+
+class JobStore:
+    def __init__(self, path: str | None = None) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            path or ":memory:", check_same_thread=False, isolation_level=None
+        )
+        if path:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def submit(
+        self,
+        owner: str,
+        request: dict[str, Any],
+        now: float,
+        client_token: str | None,
+        admit: Callable[[int], Any],
+    ) -> Submitted:
+        """Create a job, unless the token was seen (its job id) or ``admit(held)`` refuses.
+
+        The token check, the quota check and the insert are one transaction, so that
+        concurrent submissions with one token create one job.
+        """
+        text = json.dumps(request, ensure_ascii=True, separators=(",", ":"))
+        with self._lock, self._transaction():
+            if client_token is not None:
+                row = self._db.execute(
+                    "SELECT job_id FROM tokens WHERE owner = ? AND token = ?",
+                    (owner, client_token),
+                ).fetchone()
+                if row:
+                    return Submitted(row[0], replayed=True)
+            (held,) = self._db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE owner = ? AND deleted_at IS NULL", (owner,)
+            ).fetchone()
+            refusal = admit(held)
+            if refusal is not None:
+                return Submitted(None, refusal=refusal)
+            job_id = self._insert_job(owner, text, now)
+            if client_token is not None:
+                self._db.execute(
+                    "INSERT INTO tokens (owner, token, job_id) VALUES (?, ?, ?)",
+                    (owner, client_token, job_id),
+                )
+            return Submitted(job_id)
+
+    def get(self, owner: str, job_id: str) -> JobRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT job_id, request, created_at, terminated_at FROM jobs "
+                "WHERE job_id = ? AND owner = ? AND deleted_at IS NULL",
+                (job_id, owner),
+            ).fetchone()
+        if row is None:
+            return None
+        return JobRecord(row[0], json.loads(row[1]), row[2], row[3])
+
+    def terminate(self, owner: str, job_id: str, now: float) -> bool:
+        """Mark a job terminated (again is fine); False when there is no such job."""
+        return self._update(
+            "UPDATE jobs SET terminated_at = COALESCE(terminated_at, ?) "
+            "WHERE job_id = ? AND owner = ? AND deleted_at IS NULL",
+            (now, job_id, owner),
+        )
+
+    def delete(self, owner: str, job_id: str, now: float) -> bool:
+        return self._update(
+            "UPDATE jobs SET deleted_at = ? WHERE job_id = ? AND owner = ? AND deleted_at IS NULL",
+            (now, job_id, owner),
+        )
+
+    def count(self, owner: str) -> int:
+        """Undeleted jobs of ``owner``."""
+        with self._lock:
+            (held,) = self._db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE owner = ? AND deleted_at IS NULL", (owner,)
+            ).fetchone()
+        return held
+
+    def reset(self) -> None:
+        with self._lock, self._transaction():
+            self._db.execute("DELETE FROM jobs")
+            self._db.execute("DELETE FROM tokens")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _update(self, sql: str, args: tuple[Any, ...]) -> bool:
+        with self._lock, self._transaction():
+            return self._db.execute(sql, args).rowcount > 0
+
+    def _new_id(self) -> str:
+        return "job-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+
+    def _insert_job(self, owner: str, text: str, now: float) -> str:
+        """Insert under a fresh random id (drawn again on the rare collision)."""
+        while True:
+            job_id = self._new_id()
+            try:
+                self._db.execute(
+                    "INSERT INTO jobs (job_id, owner, request, created_at) VALUES (?, ?, ?, ?)",
+                    (job_id, owner, text, now),
+                )
+            except sqlite3.IntegrityError:
+                continue
+            return job_id
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` when the block raises."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
