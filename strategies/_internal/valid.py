@@ -1,0 +1,69 @@
+"""Valid SubmitJob requests for a target profile.
+
+A valid request is assembled from the type table (``tree``), the task graph (``dag``) and
+the constrained values (``values``); a density drawn once per request decides how many
+optional members appear, so that both sparse requests (which shrink well) and requests with
+most of the 36 types present are common. ``request(profile, force)`` is the building block
+of every single-fault strategy: it returns a valid request that holds the members of
+``force``, ready for one of them to be broken.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tcbatch_contract.profile import TargetProfile
+
+from . import values as v
+from .case import Case
+from .dag import job
+from .examples import examples_for
+from .tree import Ctx, Force, build_object, include
+
+DENSITIES = (3, 2, 4)
+
+_DENSITY = st.sampled_from(DENSITIES)
+_TOKEN = v.client_token()
+
+
+@st.composite
+def request(
+    draw: st.DrawFn,
+    profile: TargetProfile,
+    force: Force | None = None,
+    *,
+    min_tasks: int = 1,
+) -> dict[str, Any]:
+    """A valid SubmitJob request holding at least the members named by ``force``."""
+    force = force or {}
+    ctx = Ctx(profile, draw(_DENSITY))
+    params: dict[str, Any] = {
+        "Placement": build_object(draw, "Placement", ctx, force.get("Placement")),
+        "Job": draw(job(ctx, force.get("Job"), min_tasks=min_tasks)),
+    }
+    if "ClientToken" in force or include(draw, ctx):
+        params["ClientToken"] = draw(_TOKEN)
+    return params
+
+
+def valid_submit_job(profile: TargetProfile | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """Params of a SubmitJob request that the contract accepts for ``profile``.
+
+    The documented examples of the profile's Region are among them.
+    """
+    profile = profile or TargetProfile()
+    documented = examples_for(profile.region)
+    if not documented:
+        return request(profile)
+    return request(profile) | st.sampled_from(documented).map(copy.deepcopy)
+
+
+def valid_cases(profile: TargetProfile | None = None) -> st.SearchStrategy[Case]:
+    """Valid requests as cases (rule ``"valid"``, no code)."""
+    profile = profile or TargetProfile()
+    return valid_submit_job(profile).map(
+        lambda params: Case("valid", None, None, params, profile.region, note="valid")
+    )
