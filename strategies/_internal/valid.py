@@ -26,6 +26,7 @@ from .tree import Ctx, Force, build_object, include
 DENSITIES = (3, 2, 4)
 
 _DENSITY = st.sampled_from(DENSITIES)
+_DENSE = st.sampled_from((0, 1))
 _TOKEN = v.client_token()
 
 
@@ -36,10 +37,11 @@ def request(
     force: Force | None = None,
     *,
     min_tasks: int = 1,
+    densities: st.SearchStrategy[int] = _DENSITY,
 ) -> dict[str, Any]:
     """A valid SubmitJob request holding at least the members named by ``force``."""
     force = force or {}
-    ctx = Ctx(profile, draw(_DENSITY))
+    ctx = Ctx(profile, draw(densities))
     params: dict[str, Any] = {
         "Placement": build_object(draw, "Placement", ctx, force.get("Placement")),
         "Job": draw(job(ctx, force.get("Job"), min_tasks=min_tasks)),
@@ -56,9 +58,12 @@ def valid_submit_job(profile: TargetProfile | None = None) -> st.SearchStrategy[
     """
     profile = profile or TargetProfile()
     documented = examples_for(profile.region)
+    # Dense requests (every optional member present, or most) put each member of the tree
+    # through a read-back within a few cases, where sparse ones would take hundreds.
+    generated = request(profile) | request(profile, densities=_DENSE)
     if not documented:
-        return request(profile)
-    return request(profile) | st.sampled_from(documented).map(copy.deepcopy)
+        return generated
+    return generated | st.sampled_from(documented).map(copy.deepcopy)
 
 
 def valid_cases(profile: TargetProfile | None = None) -> st.SearchStrategy[Case]:
