@@ -7,6 +7,7 @@ the CLI never need to know how a rule was checked.
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -19,6 +20,10 @@ class Status(enum.StrEnum):
     FAIL = "fail"
     SKIP = "skip"  # the profile lacks what the rule needs
     ERROR = "error"  # the harness could not reach a verdict (unreachable, timeout budget, bug)
+    # Set after the run, from an expectations file or a live recording (not by checks):
+    UNSUPPORTED = "unsupported"  # failed, and the implementation declared it does not meet it
+    UNEXPECTED_PASS = "unexpected-pass"  # passed, though declared unsupported
+    DRIFT = "drift"  # the live service disagrees with a rule the contract assumed
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class Failure:
     wire: dict[str, Any] | None = None  # for protocol cases: method, path, headers, body (masked)
     form: str = "tc3-post"  # tc3-post | tc3-get | v1-get | v1-post | raw
     field: str | None = None  # the parameter path the fault sits on, when known
+    region: str | None = None  # the Region the request was signed for, when not the profile's
 
 
 @dataclass
@@ -47,6 +53,7 @@ class RuleResult:
     failures: list[Failure] = field(default_factory=list)
     reason: str = ""  # why skipped / why a harness error
     requests_to_first_failure: int | None = None
+    harness_errors: list[Failure] = field(default_factory=list)  # the harness disagreed with itself
 
 
 class Check(Protocol):
@@ -63,6 +70,28 @@ class RunSettings:
     seed: int = 0
     request_timeout: float = 35.0  # the spec's answer-within bound, plus nothing
     allow_billable: int | None = None  # None: unlimited (loopback); N: at most N valid submissions
+    form: str = "mixed"  # form of generated cases: mixed, tc3-post, tc3-get, v1-get, v1-post
+    # Time budget of shrinking a failure; None: the request budget only, so that a recorded
+    # run shrinks the same way when it is replayed.
+    shrink_seconds: float | None = 20.0
+
+
+class Allowance:
+    """The valid (billable) submissions a run has spent, shared by all its checks."""
+
+    def __init__(self) -> None:
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def spend(self, limit: int | None) -> bool:
+        """Whether one more may go (``limit`` None: no limit), counting it if so."""
+        if limit is None:
+            return True
+        with self._lock:
+            if self.used >= limit:
+                return False
+            self.used += 1
+            return True
 
 
 @dataclass
@@ -81,3 +110,35 @@ class Target:
     denied_client: Any | None = None
     is_loopback: bool = True
     created_jobs: set[str] = field(default_factory=set)  # every JobId a success returned
+    allowance: Allowance = field(default_factory=Allowance)  # shared by every check of a run
+
+
+@dataclass
+class RunReport:
+    """Everything one run found, in rule order; what the reports and the exit code read."""
+
+    target: str  # as the user named it: "emulator", a URL
+    profile: TargetProfile
+    settings: RunSettings
+    results: list[RuleResult]
+    seconds: float = 0.0
+    started: str = ""  # ISO 8601 UTC
+    endpoint: str | None = None  # where a reproduction should send (None: start the emulator)
+    notes: list[str] = field(default_factory=list)  # run-level remarks (cleanup, interruption)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.results if r.status is status)
+
+    @property
+    def cases(self) -> int:
+        """Cases judged; RESPONSE-FORM re-judges the answers of the others, so not counted."""
+        return sum(r.cases for r in self.results if r.rule != "RESPONSE-FORM")
+
+    @property
+    def requests(self) -> int:
+        return sum(r.requests for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no rule failed, 1 otherwise; harness errors alone do not fail a run."""
+        return 1 if self.count(Status.FAIL) else 0

@@ -188,8 +188,8 @@ class Session:
     # ---- sending and judging --------------------------------------------------------
 
     def spend_billable(self) -> bool:
-        allowed = self.settings.allow_billable
-        if allowed is not None and self._billable_used >= allowed:
+        """Whether one more valid submission may go: the allowance is the run's, shared."""
+        if not self.target.allowance.spend(self.settings.allow_billable):
             self.skipped_billable += 1
             return False
         self._billable_used += 1

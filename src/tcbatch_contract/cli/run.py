@@ -1,0 +1,433 @@
+"""``tcbatch-contract run``: check a target against the contract and report per rule.
+
+The default target is the embedded emulator, in-process, configured so that every rule
+can be checked (a known compute environment, a small job quota, a denied credential, a
+rate limit that keeps the run quick), with fresh random credentials for each run. A URL
+target needs real credentials and states what it is configured with through options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import signal
+from contextlib import ExitStack
+from typing import Any
+from urllib.parse import urlsplit
+
+from ._common import UsageError, add_profile_arguments
+
+DEFAULT_MAX_EXAMPLES = 60
+DEFAULT_WORKERS = 1
+EMULATOR_JOB_QUOTA = 5
+EMULATOR_RATE_LIMIT = 100
+FORMS = ("mixed", "tc3-post", "tc3-get", "v1-get", "v1-post")
+_ENV_ID = re.compile(r"env-[a-z0-9]{8}")
+_REGION = re.compile(r"[a-z]{2,}-[a-z]+")
+_LOOPBACK = ("localhost", "::1")
+LIVE_HOST = "tencentcloudapi.com"
+
+EPILOG = """\
+exit status:
+  0  conformant: no rule failed (skipped rules and harness errors are listed, and do not
+     fail the run on their own)
+  1  at least one rule failed
+  2  bad usage, an unreachable target, or a target that refuses the credential
+  130 interrupted (jobs the run created are deleted first)
+A replay (--target replay:DIR) exits 2 when it did not send exactly the recorded
+requests, and 1 when a rule's verdict differs from the recorded one.
+
+Rules whose target configuration the profile lacks are skipped with the reason (B9
+needs --known-env-id, B30 --job-quota, B31 --denied-secret-id/--denied-secret-key,
+P9 --rate-limit). A harness error (status "error") means the harness could not judge a
+rule, e.g. its generator and its oracle disagreed: it is a bug of this tool, not of the
+target, and is reported without changing the exit status. Neither do rules declared in
+--expectations FILE (unsupported, unexpected-pass) nor, against a live service, failing
+rules whose basis is assumed (drift): see docs/recording.md.
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="check a target against the contract",
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--target",
+        default="emulator",
+        help="emulator (in-process, default), emulator+http (served on loopback), a URL, "
+        "or replay:DIR (a recorded run, offline)",
+    )
+    add_profile_arguments(parser)
+    cred = parser.add_argument_group("credentials (URL targets)")
+    cred.add_argument("--secret-id", help="default: env TENCENTCLOUD_SECRET_ID")
+    cred.add_argument("--secret-key", help="default: env TENCENTCLOUD_SECRET_KEY")
+    cred.add_argument("--denied-secret-id", help="a credential the target denies Batch to (B31)")
+    cred.add_argument("--denied-secret-key")
+    profile = parser.add_argument_group("target configuration")
+    profile.add_argument("--job-quota", type=int, metavar="N", help="the target's job quota (B30)")
+    profile.add_argument(
+        "--rate-limit", type=int, metavar="N", help="the target's requests/s per action (P9)"
+    )
+    gen = parser.add_argument_group("the run")
+    gen.add_argument(
+        "--max-examples",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"generated cases per rule (default {DEFAULT_MAX_EXAMPLES})",
+    )
+    gen.add_argument("--seed", type=int, default=None, help="the run's seed (default 0)")
+    gen.add_argument(
+        "--workers", type=int, default=None, metavar="N", help="checks run at once (default 1)"
+    )
+    gen.add_argument("--rules", metavar="ID,...", help="check only these rules")
+    gen.add_argument(
+        "--form",
+        choices=FORMS,
+        default=None,
+        help="request form of generated cases (default mixed: mostly tc3-post)",
+    )
+    gen.add_argument(
+        "--live",
+        action="store_true",
+        help="the URL is the real Tencent Cloud service (or a proxy to it): failing rules "
+        "whose basis is assumed are reported as contract drift to review, not as failures "
+        "(implied for *.tencentcloudapi.com)",
+    )
+    gen.add_argument(
+        "--allow-billable",
+        type=int,
+        metavar="N",
+        help="valid submissions allowed against a non-loopback URL (default 0: none)",
+    )
+    gen.add_argument(
+        "--timeout", type=float, default=35.0, metavar="S", help="per-request time limit"
+    )
+    gen.add_argument(
+        "--expectations",
+        metavar="FILE",
+        help="rules the target declares it does not meet (YAML): reported as unsupported",
+    )
+    gen.add_argument(
+        "--record",
+        metavar="DIR",
+        help="record the run into DIR (a vcrpy cassette, secrets scrubbed) for --target replay:DIR",
+    )
+    out = parser.add_argument_group("reports")
+    out.add_argument("--junit-xml", metavar="FILE", help="write JUnit XML, one testcase per rule")
+    out.add_argument("--report", metavar="FILE", help="write a report: FILE.md or FILE.html")
+    parser.set_defaults(func=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from ..harness.report_doc import report_format
+
+    replay = _replay_record(args)
+    _defaults(args)
+    _validate(args)
+    if args.report and report_format(args.report) is None:
+        raise UsageError(f"--report {args.report}: the report file must end in .md or .html")
+    if args.record and replay is not None:
+        raise UsageError(f"--record {args.record}: a replay cannot be recorded again")
+    with ExitStack() as stack:
+        spec, secrets_used = _target_spec(args, stack)
+        return _run(args, spec, secrets_used, replay)
+
+
+def _replay_record(args: argparse.Namespace) -> Any:
+    """The run record of a ``replay:DIR`` target (its options filled in), else None."""
+    from ..recording.session import CassetteError, replay_options
+
+    try:
+        return replay_options(args)
+    except CassetteError as exc:
+        raise UsageError(f"--target {args.target}: {exc}") from None
+
+
+def _defaults(args: argparse.Namespace) -> None:
+    for name, value in (
+        ("max_examples", DEFAULT_MAX_EXAMPLES),
+        ("seed", 0),
+        ("workers", DEFAULT_WORKERS),
+        ("form", "mixed"),
+    ):
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
+def _run(
+    args: argparse.Namespace, spec: Any, secrets_used: list[str | None], replay: Any = None
+) -> int:
+    from ..harness import drift
+    from ..harness import expectations as declared
+    from ..harness.console import Progress, results_table, summary_lines
+    from ..harness.masking import Scrubber
+    from ..harness.model import RunSettings
+    from ..harness.report_doc import write_report
+    from ..harness.report_junit import write_junit
+    from ..harness.runner import (
+        CredentialRefused,
+        Runner,
+        Unreachable,
+        all_checks,
+        catalogue_rules,
+        known_rule_ids,
+        probe,
+    )
+    from ..harness.targets import Targets
+    from ..recording import ReplayMiss
+    from ..recording import session as recording
+
+    checks = all_checks()
+    rules = catalogue_rules()
+    known = known_rule_ids(checks, rules)
+    selected = _selected(args.rules, known)
+    expectations = _expectations(args.expectations, known)
+    settings = RunSettings(
+        max_examples=args.max_examples,
+        seed=args.seed,
+        request_timeout=args.timeout,
+        allow_billable=None if spec.is_loopback else (args.allow_billable or 0),
+        form=args.form,
+        # Shrinking by request budget only, so that a recording replays the same way.
+        shrink_seconds=None if (args.record or replay) else RunSettings.shrink_seconds,
+    )
+    recorder = None
+    if args.record:
+        recorder = recording.record_spec(spec, secrets_used)
+        spec = recording.recorded(spec, recorder)
+    targets = Targets(spec)
+    try:
+        probe(targets, args.timeout)
+    except (Unreachable, CredentialRefused, ReplayMiss) as exc:
+        raise UsageError(str(exc)) from None
+    runner = Runner(
+        targets,
+        settings,
+        checks=checks,
+        rules=rules,
+        selected=selected,
+        workers=args.workers,
+        progress=Progress(),
+    )
+    with _sigterm_as_interrupt():
+        try:
+            report = runner.run(args.target, spec.endpoint)
+        except ReplayMiss:
+            first = spec.transport.misses[0]
+            raise UsageError(f"the replay of {args.target} stopped: {first}") from None
+    scrub = Scrubber(secrets_used)
+    try:
+        problems, changes = recording.after_run(
+            args, spec, report, recorder, replay, interrupted=runner.stop.is_set()
+        )
+    except (recording.CassetteError, OSError) as exc:
+        raise UsageError(f"--record {args.record}: {exc}") from None
+    if replay.is_live if replay is not None else spec.is_live_service:
+        drift.apply(report, rules)  # the live service disagreeing with an assumed rule
+    if expectations is not None:
+        declared.apply(report, expectations)
+    print(scrub(results_table(report)))
+    print()
+    for line in summary_lines(report):
+        print(scrub(line))
+    if args.junit_xml:
+        write_junit(report, args.junit_xml, scrub)
+        print(f"JUnit XML written to {args.junit_xml}")
+    if args.report:
+        write_report(report, args.report, scrub)
+        print(f"report written to {args.report}")
+    if runner.stop.is_set():
+        return 130
+    if problems:
+        raise UsageError(
+            f"the replay of {args.target} did not send exactly the recorded requests: "
+            + "; ".join(problems)
+        )
+    return max(report.exit_code, 1) if changes else report.exit_code
+
+
+def _expectations(path: str | None, known: list[str]) -> Any:
+    if not path:
+        return None
+    from ..harness.expectations import ExpectationsError, load
+
+    try:
+        return load(path, known)
+    except ExpectationsError as exc:
+        raise UsageError(f"--expectations {exc}") from None
+
+
+def _validate(args: argparse.Namespace) -> None:
+    for name in ("max_examples", "workers", "job_quota", "rate_limit"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise UsageError(f"--{name.replace('_', '-')} {value}: give a number of 1 or more")
+    if args.allow_billable is not None and args.allow_billable < 0:
+        raise UsageError(f"--allow-billable {args.allow_billable}: give 0 or more")
+    if args.timeout <= 0:
+        raise UsageError(f"--timeout {args.timeout}: give a positive number of seconds")
+    if args.region is not None and not _REGION.fullmatch(args.region):
+        raise UsageError(f"--region {args.region!r}: a Region looks like ap-guangzhou")
+    for env_id in args.known_env_id:
+        if not _ENV_ID.fullmatch(env_id):
+            raise UsageError(f"--known-env-id {env_id!r}: an env id looks like env-xxxxxxxx")
+    if bool(args.denied_secret_id) != bool(args.denied_secret_key):
+        raise UsageError("give --denied-secret-id and --denied-secret-key together, or neither")
+
+
+def _selected(value: str | None, known: list[str]) -> set[str] | None:
+    if not value:
+        return None
+    wanted = [part.strip() for part in value.split(",") if part.strip()]
+    lookup = {rule.upper(): rule for rule in known}
+    unknown = [w for w in wanted if w.upper() not in lookup]
+    if unknown or not wanted:
+        raise UsageError(
+            f"--rules: unknown rule id(s) {', '.join(unknown) or '(none given)'}; "
+            f"valid ids: {', '.join(known)}"
+        )
+    return {lookup[w.upper()] for w in wanted}
+
+
+def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[str | None]]:
+    from ..harness.targets import TargetSpec
+    from ..profile import DEFAULT_REGION, DEFAULT_REGIONS, TargetProfile
+    from ..transport import Credential, HttpTransport, WsgiTransport
+
+    if args.target.startswith("replay:"):
+        from ..recording.session import CassetteError, replay_directory, replay_spec
+
+        try:
+            return replay_spec(replay_directory(args.target), args.timeout)  # type: ignore[arg-type,return-value]
+        except CassetteError as exc:
+            raise UsageError(f"--target {args.target}: {exc}") from None
+    region = args.region or DEFAULT_REGION
+    regions = DEFAULT_REGIONS if region in DEFAULT_REGIONS else (*DEFAULT_REGIONS, region)
+    if args.target in ("emulator", "emulator+http"):
+        from ..emulator import Emulator, EmulatorConfig, make_app
+
+        secret_id, secret_key = _fresh_credential()
+        denied_id, denied_key = _fresh_credential()
+        env_ids = tuple(args.known_env_id) or ("env-" + _fresh_name(8),)
+        config = EmulatorConfig(
+            secret_id=args.secret_id or secret_id,
+            secret_key=args.secret_key or secret_key,
+            regions=regions,
+            known_env_ids=env_ids,
+            job_quota=args.job_quota or EMULATOR_JOB_QUOTA,
+            rate_limit=args.rate_limit or EMULATOR_RATE_LIMIT,
+            denied_secret_id=args.denied_secret_id or denied_id,
+            denied_secret_key=args.denied_secret_key or denied_key,
+        )
+        if args.target == "emulator":
+            transport = WsgiTransport(make_app(config), host="127.0.0.1:9000")
+            host = transport.host
+        else:
+            emulator = stack.enter_context(Emulator(config, host="127.0.0.1", port=0))
+            transport = HttpTransport(emulator.endpoint)
+            host = emulator.host
+        profile = TargetProfile(
+            region=region,
+            regions=config.regions,
+            known_env_ids=config.known_env_ids,
+            job_quota=config.job_quota,
+            rate_limit=config.rate_limit,
+            denied_secret_id=config.denied_secret_id,
+            denied_secret_key=config.denied_secret_key,
+        )
+        spec = TargetSpec(
+            name=args.target,
+            profile=profile,
+            transport=transport,
+            host=host,
+            credential=Credential(config.secret_id, config.secret_key),
+            denied_credential=Credential(config.denied_secret_id, config.denied_secret_key),
+            is_loopback=True,
+            endpoint=None,
+            request_timeout=args.timeout,
+        )
+        used = [
+            config.secret_id,
+            config.secret_key,
+            config.denied_secret_id,
+            config.denied_secret_key,
+        ]
+        return spec, used
+    parts = urlsplit(args.target)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"--target {args.target!r}: give emulator, emulator+http, an http(s):// URL, "
+            "or replay:DIR"
+        )
+    secret_id = args.secret_id or os.environ.get("TENCENTCLOUD_SECRET_ID")
+    secret_key = args.secret_key or os.environ.get("TENCENTCLOUD_SECRET_KEY")
+    if not secret_id or not secret_key:
+        raise UsageError(
+            "a URL target needs credentials: give --secret-id and --secret-key, or set "
+            "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY"
+        )
+    host = parts.hostname
+    loopback = host in _LOOPBACK or host.startswith("127.")
+    profile = TargetProfile(
+        region=region,
+        regions=regions,
+        known_env_ids=tuple(args.known_env_id),
+        job_quota=args.job_quota,
+        rate_limit=args.rate_limit,
+        denied_secret_id=args.denied_secret_id,
+        denied_secret_key=args.denied_secret_key,
+    )
+    denied = None
+    if args.denied_secret_id:
+        denied = Credential(args.denied_secret_id, args.denied_secret_key)
+    base = f"{parts.scheme}://{parts.netloc}"
+    transport = HttpTransport(base)
+    stack.callback(getattr(transport, "close", lambda: None))
+    spec = TargetSpec(
+        name=args.target,
+        profile=profile,
+        transport=transport,
+        host=parts.netloc,
+        credential=Credential(secret_id, secret_key),
+        denied_credential=denied,
+        is_loopback=loopback,
+        is_live_service=args.live or host == LIVE_HOST or host.endswith("." + LIVE_HOST),
+        endpoint=base,
+        request_timeout=args.timeout,
+    )
+    return spec, [secret_id, secret_key, args.denied_secret_id, args.denied_secret_key]
+
+
+def _fresh_credential() -> tuple[str, str]:
+    return "AKID" + secrets.token_hex(16), secrets.token_urlsafe(24)
+
+
+def _fresh_name(length: int) -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+class _sigterm_as_interrupt:
+    """SIGTERM ends a run like Ctrl-C does: stop, delete what was created, report."""
+
+    def __enter__(self) -> None:
+        self._old = None
+        try:
+            self._old = signal.signal(signal.SIGTERM, self._raise)
+        except ValueError:  # not the main thread: leave signals alone
+            self._old = None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+
+    @staticmethod
+    def _raise(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt

@@ -1,0 +1,173 @@
+"""Hypothesis, driven programmatically: draw cases, judge each against the target, shrink.
+
+A generated check hands the driver a strategy and a function that judges one case. The
+driver runs it as a Hypothesis property with the run's seed, so a run is repeatable;
+when a case fails, Hypothesis shrinks it against the live target and the driver keeps
+the smallest failing case it saw (Hypothesis replays that one last).
+
+Shrinking against a slow target, or with a large payload, can take many requests and
+minutes of Hypothesis's own time, so it has a budget: past it, the driver leaves Hypothesis
+at once and reports the smallest failing case found so far.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, reject, seed
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+
+from .determinism import fixed_generation
+from .model import Failure
+
+SHRINK_REQUEST_BUDGET = 150
+SHRINK_SECONDS_BUDGET = 20.0
+DUPLICATES_ALLOWED = 20
+
+
+class Stopped(BaseException):
+    """The run was interrupted: leave Hypothesis at once, without shrinking."""
+
+
+class _CaseFailed(AssertionError):
+    pass
+
+
+class _BudgetSpent(BaseException):
+    """Shrinking used its budget: leave Hypothesis with the best case so far."""
+
+
+class _Exhausted(BaseException):
+    """The strategy keeps drawing faults already judged: the rule has no more to give."""
+
+
+@dataclass
+class Judgement:
+    """The verdict on one case: ``failure`` set when the target broke the contract,
+    ``harness_error`` set when the harness could not judge it (nothing was counted)."""
+
+    requests: int = 0
+    failure: Failure | None = None
+    harness_error: Failure | None = None
+    skipped: bool = False  # not sent (e.g. no valid submissions allowed)
+
+
+@dataclass
+class DriveResult:
+    cases: int = 0
+    requests: int = 0
+    skipped: int = 0
+    failure: Failure | None = None  # the smallest failing case
+    requests_to_first_failure: int | None = None
+    harness_errors: list[Failure] = field(default_factory=list)
+    note: str = ""
+
+
+def rule_seed(run_seed: int, rule: str) -> int:
+    """A seed per rule, so that adding a rule does not change what the others draw."""
+    return zlib.crc32(f"{run_seed}:{rule}".encode())
+
+
+def drive(
+    rule: str,
+    strategy: st.SearchStrategy[Any],
+    judge: Callable[[Any, int], Judgement],
+    *,
+    max_examples: int,
+    run_seed: int,
+    stop: threading.Event | None = None,
+    shrink_seconds: float | None = SHRINK_SECONDS_BUDGET,
+    distinct: Callable[[Any], Hashable] | None = None,
+) -> DriveResult:
+    """Run ``judge(case, pick)`` over ``max_examples`` drawn cases; ``pick`` is 0..9.
+
+    ``shrink_seconds`` None leaves only the request budget, so that shrinking does not
+    depend on how fast the target answers (a replayed run shrinks as the recorded one did).
+    With ``distinct``, a drawn case whose ``distinct(case)`` was judged before is drawn
+    again instead (until a failure: shrinking replays cases on purpose), so that the
+    budget is not spent on the same fault twice.
+    """
+    out = DriveResult()
+    judged: set[Hashable] = set()
+    repeats = [0]  # drawn cases skipped as already judged: bounded, drawing costs time
+    lock = threading.Lock()
+    shrink_started: list[float | None] = [None]
+    shrink_requests = [0]
+
+    def budget_spent() -> bool:
+        if shrink_started[0] is None:
+            return False
+        return shrink_requests[0] >= SHRINK_REQUEST_BUDGET or (
+            shrink_seconds is not None and time.monotonic() - shrink_started[0] >= shrink_seconds
+        )
+
+    @hsettings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        report_multiple_bugs=False,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+    )
+    @seed(rule_seed(run_seed, rule))
+    @given(case=strategy, pick=st.integers(0, 9))
+    def property_(case: Any, pick: int) -> None:
+        if stop is not None and stop.is_set():
+            raise Stopped
+        if budget_spent():
+            raise _BudgetSpent
+        if distinct is not None and shrink_started[0] is None:
+            key = distinct(case)
+            if key in judged:
+                repeats[0] += 1
+                if repeats[0] > max(DUPLICATES_ALLOWED, max_examples):
+                    raise _Exhausted
+                reject()
+            judged.add(key)
+        judgement = judge(case, pick)
+        with lock:
+            if judgement.harness_error is not None:
+                if len(out.harness_errors) < 20:
+                    out.harness_errors.append(judgement.harness_error)
+                return
+            if judgement.skipped:
+                out.skipped += 1
+                return
+            out.cases += 1
+            out.requests += judgement.requests
+            if shrink_started[0] is not None:
+                shrink_requests[0] += judgement.requests
+            if judgement.failure is None:
+                return
+            if out.requests_to_first_failure is None:
+                out.requests_to_first_failure = out.requests
+                shrink_started[0] = time.monotonic()
+            out.failure = judgement.failure
+        raise _CaseFailed(rule)
+
+    try:
+        with fixed_generation():
+            property_()
+    except _CaseFailed:
+        pass
+    except _Exhausted:
+        pass
+    except _BudgetSpent:
+        out.note = "shrinking stopped at its budget; the payload may not be minimal"
+    except Flaky:
+        out.note = "the target answered the same case differently when it was sent again"
+    except AssertionError as exc:  # an ExceptionGroup-free failure Hypothesis rewrapped
+        if out.failure is None:
+            raise
+        out.note = str(exc)[:200]
+    return out

@@ -1,0 +1,379 @@
+"""The generated conformance checks: one per body-level rule, valid jobs, and fuzzing.
+
+Each check draws cases from the strategies, asks the oracle what the target must answer,
+sends the case and compares. The strategy's own label is checked against the oracle
+first: when the two disagree the harness has a bug, and that is reported as a harness
+error on the rule, never held against the target.
+
+* ``SingleFaultCheck(rule)``: a request breaking exactly ``rule`` must get exactly its code.
+* ``ValidCheck`` (``VALID``): the documented examples, then generated valid jobs, must
+  succeed and read back through DescribeJob and DescribeJobSubmitInfo (§6); every job is
+  deleted right after its read-back.
+* ``FuzzCheck`` (``FUZZ``): multi-fault and schema-fuzzed requests may get any code of the
+  rules they break (success only where the oracle says so), never the InternalError family.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ..oracle import evaluate
+from .driver import DriveResult, Judgement, drive
+from .exchange import answer_problems, delete_job, send
+from .fixed_cases import catalogue_cases, judge_fixed
+from .judging import (
+    context,
+    diamond_ladder,
+    expected_codes,
+    failure_of,
+    field_template,
+    harness_error,
+    label_codes,
+    merged,
+    planned,
+    release,
+    with_fresh_token,
+)
+from .model import RuleResult, RunSettings, Status, Target
+from .readback import describe_job_problems, submit_info_problems
+
+VALID = "VALID"
+FUZZ = "FUZZ"
+
+
+class _GeneratedCheck:
+    rule: str = ""
+    judges_response_form = True  # each case's answer is judged whole, and shrunk
+    examples_scale = 1  # times RunSettings.max_examples
+    distinct: Any = None  # case -> key: a key judged before is not sent again (driver)
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self._strategy: st.SearchStrategy[Any] | None = None
+        self._billable_lock = threading.Lock()
+        self._billable_used = 0
+
+    def strategy(self, target: Target) -> st.SearchStrategy[Any]:
+        raise NotImplementedError
+
+    def judge(self, case: Any, pick: int, target: Target, settings: RunSettings) -> Judgement:
+        raise NotImplementedError
+
+    def prepare(self, target: Target) -> None:
+        """Build the strategy now: the runner calls this on its own thread before starting
+        a pool, so that no library is first imported on two threads at once."""
+        self._strategy = self.strategy(target)
+
+    def run(self, target: Target, settings: RunSettings) -> RuleResult:
+        started = time.monotonic()
+        pre = self.before(target, settings)
+        strategy = self._strategy if self._strategy is not None else self.strategy(target)
+        self._strategy = None
+        drove = drive(
+            self.rule,
+            strategy,
+            lambda case, pick: self.judge(case, pick, target, settings),
+            max_examples=settings.max_examples * self.examples_scale,
+            run_seed=settings.seed,
+            stop=self.stop,
+            shrink_seconds=settings.shrink_seconds,
+            distinct=self.distinct,
+        )
+        if pre.failure is None and drove.failure is None and not self.stop.is_set():
+            drove = merged(drove, self.after(target, settings))
+        return self._result(pre, drove, time.monotonic() - started)
+
+    def before(self, target: Target, settings: RunSettings) -> DriveResult:
+        """Fixed cases judged ahead of the generated ones (none by default)."""
+        return DriveResult()
+
+    def after(self, target: Target, settings: RunSettings) -> DriveResult:
+        """Cases judged after the generated ones passed (none by default)."""
+        return DriveResult()
+
+    def _result(self, pre: DriveResult, drove: DriveResult, seconds: float) -> RuleResult:
+        failures = [f for f in (pre.failure, drove.failure) if f is not None]
+        first = pre.requests_to_first_failure
+        if first is None and drove.requests_to_first_failure is not None:
+            first = pre.requests + drove.requests_to_first_failure
+        result = RuleResult(
+            rule=self.rule,
+            status=Status.PASS,
+            cases=pre.cases + drove.cases,
+            requests=pre.requests + drove.requests,
+            seconds=seconds,
+            failures=failures,
+            requests_to_first_failure=first,
+            harness_errors=pre.harness_errors + drove.harness_errors,
+        )
+        notes = [n for n in (pre.note, drove.note) if n]
+        if result.harness_errors:
+            notes.append(
+                f"{len(result.harness_errors)} generated case(s) were not judged: "
+                "the strategy's label and the oracle disagree"
+            )
+        skipped = pre.skipped + drove.skipped
+        if failures:
+            result.status = Status.FAIL
+        elif result.harness_errors:
+            result.status = Status.ERROR
+        elif result.cases == 0:
+            result.status = Status.SKIP if skipped else Status.ERROR
+            notes.append(self.no_cases_reason(skipped))
+        result.reason = "; ".join(notes)
+        return result
+
+    def no_cases_reason(self, skipped: int) -> str:
+        return "no case could be generated"
+
+    def spend_billable(self, settings: RunSettings, target: Target | None = None) -> bool:
+        """Whether one more valid submission may go (the run's allowance is shared)."""
+        if settings.allow_billable is None:
+            return True
+        if target is not None:
+            return target.allowance.spend(settings.allow_billable)
+        with self._billable_lock:
+            if self._billable_used >= settings.allow_billable:
+                return False
+            self._billable_used += 1
+            return True
+
+
+class SingleFaultCheck(_GeneratedCheck):
+    """A request breaking exactly one rule must get exactly that rule's code."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__()
+        self.rule = rule
+        self.reached: set[str] = set()  # field templates the judged cases put a fault in
+
+    def __repr__(self) -> str:
+        return f"SingleFaultCheck({self.rule!r})"
+
+    @staticmethod
+    def distinct(case: Any) -> tuple[str, str]:
+        """The fault itself: the member (list indices aside) and the value put there."""
+        value: Any = case.params
+        for part in (case.field or "").split("."):
+            if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                value = value.get(part) if isinstance(value, dict) else None
+        return field_template(case.field), repr(value)
+
+    def strategy(self, target: Target) -> st.SearchStrategy[Any]:
+        from ..strategies import single_fault
+
+        self.reached = set()
+        return single_fault(self.rule, target.profile)
+
+    def after(self, target: Target, settings: RunSettings) -> DriveResult:
+        """One case in each field of the rule that the drawn cases did not reach.
+
+        Drawing spreads the cases over the fields a rule covers, but a rule with many
+        (S1 and S4 cover every member) leaves some untouched in a short run; a target that
+        gets one field wrong must not pass for lack of a case there. Then the catalogue's
+        vectors of the rule: its hand-picked near misses, which drawing reaches by chance.
+        """
+        from ..strategies import rule_fields, single_fault
+
+        out = DriveResult()
+        for template in rule_fields(self.rule):
+            if template in self.reached:
+                continue
+            if self.stop.is_set() or out.failure is not None:
+                break
+            out = merged(
+                out,
+                drive(
+                    f"{self.rule}@{template}",
+                    single_fault(self.rule, target.profile, field=template),
+                    lambda case, pick: self.judge(case, pick, target, settings),
+                    max_examples=1,
+                    run_seed=settings.seed,
+                    stop=self.stop,
+                    shrink_seconds=settings.shrink_seconds,
+                ),
+            )
+        if out.failure is None and not self.stop.is_set():
+            vectors = catalogue_cases(self.rule, target.profile)
+            judge = lambda case: self.judge(case, 0, target, settings)  # noqa: E731
+            out = merged(out, judge_fixed(vectors, judge, self.stop))
+        return out
+
+    def judge(self, case: Any, pick: int, target: Target, settings: RunSettings) -> Judgement:
+        self.reached.add(field_template(case.field))
+        region = case.region or target.profile.region
+        outcome = evaluate(case.action, case.params, context(target, region))
+        if outcome.codes != [case.code] or case.rule not in outcome.rules:
+            said = outcome.to_dict()
+            return Judgement(
+                harness_error=harness_error(
+                    self.rule,
+                    case,
+                    f"strategy labelled {case.rule}/{case.code} at {case.field}, oracle says {said}",
+                    region,
+                )
+            )
+        form, params = planned(
+            case.action, case.params, self.rule, pick, settings, outcome, target, region
+        )
+        exchange = send(target, case.action, params, form=form, region=region)
+        problems = answer_problems(exchange, outcome.codes, None)
+        problems += release(target, exchange)
+        failure = None
+        if problems:
+            failure = failure_of(self.rule, exchange, problems, outcome.to_dict(), case.field)
+        return Judgement(requests=exchange.requests, failure=failure)
+
+
+class ValidCheck(_GeneratedCheck):
+    """Valid jobs succeed and read back as sent (the documented examples first)."""
+
+    rule = VALID
+    examples_scale = 2  # one rule for the whole request tree and the read-back
+
+    def __repr__(self) -> str:
+        return "ValidCheck()"
+
+    def strategy(self, target: Target) -> st.SearchStrategy[Any]:
+        from ..strategies import valid_cases
+
+        return valid_cases(target.profile)
+
+    def before(self, target: Target, settings: RunSettings) -> DriveResult:
+        from ..strategies import documented_examples
+
+        out = DriveResult()
+        fixed = catalogue_cases("valid", target.profile)
+        for case in [*documented_examples(), *fixed, diamond_ladder(target.profile.region)]:
+            if self.stop.is_set():
+                break
+            if (case.region or target.profile.region) not in target.profile.regions:
+                continue
+            judgement = self.judge(case, 0, target, settings)
+            if judgement.harness_error is not None:
+                out.harness_errors.append(judgement.harness_error)
+            elif judgement.skipped:
+                out.skipped += 1
+            else:
+                out.cases += 1
+                out.requests += judgement.requests
+                if judgement.failure is not None and out.failure is None:
+                    out.failure = judgement.failure
+                    out.requests_to_first_failure = out.requests
+        return out
+
+    def no_cases_reason(self, skipped: int) -> str:
+        if skipped:
+            return (
+                "valid submissions start billable jobs on a live target and none were "
+                "allowed (use --allow-billable N)"
+            )
+        return "no valid case could be generated"
+
+    def judge(self, case: Any, pick: int, target: Target, settings: RunSettings) -> Judgement:
+        region = case.region or target.profile.region
+        outcome = evaluate("SubmitJob", case.params, context(target, region))
+        if not outcome.success:
+            return Judgement(
+                harness_error=harness_error(
+                    self.rule,
+                    case,
+                    f"strategy made a valid job, oracle says {outcome.to_dict()}",
+                    region,
+                )
+            )
+        if not self.spend_billable(settings, target):
+            return Judgement(skipped=True)
+        params = with_fresh_token(case.params)
+        form, params = planned(
+            "SubmitJob", params, self.rule, pick, settings, outcome, target, region
+        )
+        exchange = send(target, "SubmitJob", params, form=form, region=region)
+        requests = exchange.requests
+        problems = answer_problems(exchange, None, None)
+        job_id = exchange.job_id if exchange.code is None else None
+        if job_id:
+            target.created_jobs.add(job_id)
+        if not problems and job_id:
+            for action, compare in (
+                ("DescribeJob", describe_job_problems),
+                ("DescribeJobSubmitInfo", submit_info_problems),
+            ):
+                reply = send(target, action, {"JobId": job_id}, form="tc3-post", region=region)
+                requests += reply.requests
+                found = [f"{action}: {p}" for p in answer_problems(reply, None, None)]
+                if not found:
+                    found = compare(params, job_id, reply.response or {})
+                problems += found
+        if job_id:
+            cleanup = delete_job(target, job_id)
+            requests += 2
+            problems += [f"cleanup: {p}" for p in cleanup]
+        failure = None
+        if problems:
+            failure = failure_of(self.rule, exchange, problems, {"outcome": "success"}, None)
+        return Judgement(requests=requests, failure=failure)
+
+
+class FuzzCheck(_GeneratedCheck):
+    """Multi-fault and schema-fuzzed requests get a code of a rule they break."""
+
+    rule = FUZZ
+
+    def __repr__(self) -> str:
+        return "FuzzCheck()"
+
+    def strategy(self, target: Target) -> st.SearchStrategy[Any]:
+        from ..strategies import multi_fault, schema_fuzz
+
+        return st.one_of(
+            multi_fault(target.profile),
+            schema_fuzz(target.profile, "negative"),
+            schema_fuzz(target.profile, "positive"),
+        )
+
+    def judge(self, case: Any, pick: int, target: Target, settings: RunSettings) -> Judgement:
+        params = getattr(case, "params", case)
+        region = getattr(case, "region", None) or target.profile.region
+        action = getattr(case, "action", "SubmitJob")
+        if not isinstance(params, dict):
+            return Judgement(skipped=True)
+        outcome = evaluate(action, params, context(target, region))
+        label = label_codes(case)
+        if label is not None and label != set(outcome.codes):
+            return Judgement(
+                harness_error=harness_error(
+                    self.rule,
+                    case,
+                    f"strategy labelled {sorted(label)}, oracle says {outcome.to_dict()}",
+                    region,
+                )
+            )
+        if outcome.success:
+            if not self.spend_billable(settings, target):
+                return Judgement(skipped=True)
+            params = with_fresh_token(params)
+        form, params = planned(action, params, self.rule, pick, settings, outcome, target, region)
+        exchange = send(target, action, params, form=form, region=region)
+        problems = answer_problems(exchange, expected_codes(outcome), None)
+        problems += release(target, exchange)
+        failure = None
+        if problems:
+            field = getattr(case, "field", None)
+            failure = failure_of(self.rule, exchange, problems, outcome.to_dict(), field)
+        return Judgement(requests=exchange.requests, failure=failure)
+
+
+def generated_checks() -> list[_GeneratedCheck]:
+    """Every generated check: one per body-level rule, then VALID and FUZZ."""
+    from ..strategies import single_fault_rules
+
+    checks: list[_GeneratedCheck] = [SingleFaultCheck(rule) for rule in single_fault_rules()]
+    checks += [ValidCheck(), FuzzCheck()]
+    return checks

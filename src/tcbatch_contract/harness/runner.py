@@ -1,0 +1,405 @@
+"""The runner: collect the checks, run them against one target, one verdict per rule.
+
+Checks come from three places (generated body-level checks, protocol checks, stateful
+checks) and report in the same terms. The runner
+
+* keeps the catalogue's rule order and reports every selected rule, checked or not;
+* skips a rule whose ``needs`` the target profile does not give (B9 without known
+  compute environments, B30 without a job quota, ...), with the reason;
+* runs the checks that change shared target state (the job quota, the rate-limit
+  window, the job list) one at a time after the others, so that no check sees another's
+  jobs or requests: the rest may run in a thread pool;
+* judges the response form of every answer of every check and reports breaches under
+  ``RESPONSE-FORM`` as well as under the check that saw them;
+* deletes every job a check left behind, also when the run is interrupted.
+
+Exit status: 0 when no rule failed, 1 when one did. A harness error (a rule the harness
+could not judge) is reported with status ``error`` but does not fail the run by itself.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import threading
+import time
+import traceback
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from ..transport import TransportError
+from .exchange import delete_job
+from .model import Check, Failure, RuleResult, RunReport, RunSettings, Status
+from .response_form import RULE as RESPONSE_FORM
+from .targets import Targets
+
+#: Rules whose checks change state other checks depend on: run alone, after the others.
+_EXCLUSIVE_RULES = frozenset({"P9", "B30"})
+_EXTRA_ORDER = ("VALID", "FUZZ")
+PROBE_JOB_ID = "job-00000000"
+
+
+class Unreachable(Exception):
+    """The target gave no answer to the first request."""
+
+
+class CredentialRefused(Exception):
+    """The target does not accept the run's credential at all."""
+
+
+def catalogue_rules() -> list[Any]:
+    """The catalogue's rules (objects with ``id``, ``code``, ``needs``), in catalogue order."""
+    from .. import catalogue
+
+    return list(catalogue.rules())
+
+
+def all_checks() -> list[Check]:
+    """Every check the harness has: generated, protocol, stateful."""
+    from . import protocol_checks, stateful_checks
+    from .generated_checks import generated_checks
+
+    checks: list[Check] = list(generated_checks())
+    checks += protocol_checks.protocol_checks()
+    checks += stateful_checks.stateful_checks()
+    return checks
+
+
+def known_rule_ids(checks: Iterable[Check], rules: Iterable[Any]) -> list[str]:
+    """Every id ``--rules`` accepts, in report order."""
+    order = [r.id for r in rules]
+    extra = sorted({c.rule for c in checks} - set(order), key=lambda i: _rank(i, order))
+    return [*order, *extra, RESPONSE_FORM]
+
+
+def needs_met(needs: Iterable[str], profile: Any) -> list[str]:
+    """The needs of a rule that ``profile`` does not give (empty: the rule can be checked)."""
+    have = {
+        "known_env_ids": bool(profile.known_env_ids),
+        "job_quota": profile.job_quota is not None,
+        "denied_credential": profile.has_denied_credential,
+        "rate_limit": profile.rate_limit is not None,
+    }
+    return [need for need in needs if not have.get(need, False)]
+
+
+_NEED_OPTIONS = {
+    "known_env_ids": "--known-env-id",
+    "job_quota": "--job-quota",
+    "denied_credential": "--denied-secret-id/--denied-secret-key",
+    "rate_limit": "--rate-limit",
+}
+
+
+def probe(targets: Targets, timeout: float) -> None:
+    """One request, to learn whether the target answers and knows the credential."""
+    client = targets.target().client.replace(timeout=min(timeout, 10.0))
+    try:
+        result = client.call("DescribeJob", {"JobId": PROBE_JOB_ID})
+    except TransportError as exc:
+        raise Unreachable(f"{targets.spec.name} is unreachable ({exc})") from None
+    if result.code in ("AuthFailure.SecretIdNotFound", "AuthFailure.SignatureFailure"):
+        raise CredentialRefused(
+            f"{targets.spec.name} refused the credential ({result.code}): check --secret-id "
+            "and --secret-key (or TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY)"
+        )
+
+
+class Runner:
+    """Runs checks against one target and builds the :class:`RunReport`."""
+
+    def __init__(
+        self,
+        targets: Targets,
+        settings: RunSettings,
+        *,
+        checks: list[Check],
+        rules: list[Any],
+        selected: set[str] | None = None,
+        workers: int = 1,
+        progress: Any = None,
+    ) -> None:
+        self.targets = targets
+        self.settings = settings
+        self.rules = {r.id: r for r in rules}
+        self.rule_order = [r.id for r in rules]
+        self.checks = checks
+        self.selected = selected
+        # Job-creating checks in the pool each hold at most one job at a time: keep the
+        # pool below the job quota so that none of them meets it.
+        quota = targets.spec.profile.job_quota
+        self.workers = max(1, min(workers, quota - 1) if quota else workers)
+        self.progress = progress
+        self.stop = threading.Event()
+        self._observers: dict[int, Any] = {}
+
+    # ---- planning -------------------------------------------------------------------
+
+    def _wanted(self, rule: str) -> bool:
+        return self.selected is None or rule in self.selected or self.selected == {RESPONSE_FORM}
+
+    def plan(self) -> tuple[list[Check], list[Check], list[RuleResult]]:
+        """(parallel checks, exclusive checks, results decided without running)."""
+        profile = self.targets.spec.profile
+        parallel: list[Check] = []
+        exclusive: list[Check] = []
+        decided: list[RuleResult] = []
+        covered: set[str] = set()
+        for check in self.checks:
+            if not self._wanted(check.rule):
+                continue
+            covered.add(check.rule)
+            rule = self.rules.get(check.rule)
+            needs = list(getattr(rule, "needs", ()) or ()) + list(getattr(check, "needs", ()) or ())
+            missing = needs_met(dict.fromkeys(needs), profile)
+            if missing:
+                options = ", ".join(_NEED_OPTIONS.get(n, n) for n in missing)
+                decided.append(
+                    RuleResult(
+                        check.rule,
+                        Status.SKIP,
+                        code=_code(rule),
+                        reason=f"the target profile lacks {', '.join(missing)} (give {options})",
+                    )
+                )
+            elif _is_exclusive(check):
+                exclusive.append(check)
+            else:
+                parallel.append(check)
+        for rule_id in self.rule_order:
+            if rule_id not in covered and self._wanted(rule_id):
+                decided.append(
+                    RuleResult(
+                        rule_id,
+                        Status.SKIP,
+                        code=_code(self.rules[rule_id]),
+                        reason="no check of this harness covers this rule",
+                    )
+                )
+        return parallel, exclusive, decided
+
+    # ---- running --------------------------------------------------------------------
+
+    def run(self, target_name: str, endpoint: str | None) -> RunReport:
+        started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        clock = time.monotonic()
+        parallel, exclusive, decided = self.plan()
+        results: list[RuleResult] = list(decided)
+        notes: list[str] = []
+        if self.progress is not None:
+            self.progress.begin(len(parallel) + len(exclusive))
+        try:
+            if self.workers > 1:
+                for check in parallel:  # imports happen here, not on two threads at once
+                    prepare = getattr(check, "prepare", None)
+                    if prepare is not None:
+                        with contextlib.suppress(Exception):  # run() reports it
+                            prepare(self.targets.target())
+            results += self._run_pool(parallel)
+            for check in exclusive:
+                if self.stop.is_set():
+                    break
+                results.append(self._run_one(check))
+        except KeyboardInterrupt:
+            self._signal_stop()
+            notes.append("the run was interrupted: rules not listed did not finish")
+        finally:
+            notes += self.cleanup()
+            if self.progress is not None:
+                self.progress.end()
+        results = _merge(results)
+        results.append(self._response_form_result(results))
+        results = sorted(results, key=lambda r: _rank(r.rule, self.rule_order))
+        return RunReport(
+            target=target_name,
+            profile=self.targets.spec.profile,
+            settings=self.settings,
+            results=results,
+            seconds=time.monotonic() - clock,
+            started=started,
+            endpoint=endpoint,
+            notes=notes,
+        )
+
+    def _run_pool(self, checks: list[Check]) -> list[RuleResult]:
+        if self.workers == 1 or len(checks) <= 1:
+            out = []
+            for check in checks:
+                if self.stop.is_set():
+                    break
+                out.append(self._run_one(check))
+            return out
+        out: list[RuleResult] = []
+        pool = concurrent.futures.ThreadPoolExecutor(self.workers, thread_name_prefix="check")
+        pending = {pool.submit(self._run_one, check) for check in checks}
+        try:
+            while pending:
+                done, pending = concurrent.futures.wait(
+                    pending, timeout=0.25, return_when=concurrent.futures.FIRST_COMPLETED
+                )
+                out.extend(future.result() for future in done)
+        except KeyboardInterrupt:
+            self._signal_stop()
+            for future in pending:
+                future.cancel()
+            concurrent.futures.wait(pending, timeout=5.0)
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        return out
+
+    def _signal_stop(self) -> None:
+        self.stop.set()
+        for check in self.checks:
+            event = getattr(check, "stop", None)
+            if isinstance(event, threading.Event):
+                event.set()
+
+    def _run_one(self, check: Check) -> RuleResult:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        observer = self.targets.observer(check.rule)
+        self._observers[id(check)] = observer
+        if self.progress is not None:
+            self.progress.started(check.rule)
+        clock = time.monotonic()
+        try:
+            result = check.run(self.targets.target(observer), self.settings)
+        except TransportError as exc:
+            result = _transport_result(check.rule, exc)
+        except Exception as exc:  # a bug in a check: report it, keep running the others
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+            result = RuleResult(
+                check.rule, Status.ERROR, reason=f"the check crashed: {exc!r} at {where}"
+            )
+        if not result.seconds:
+            result.seconds = time.monotonic() - clock
+        if not result.requests:
+            result.requests = observer.requests
+        if result.code is None:
+            result.code = _code(self.rules.get(check.rule))
+        if not (getattr(check, "judges_response_form", False) and result.failures):
+            _add_breaches(result, observer.breaches)
+        if self.progress is not None:
+            self.progress.finished(result)
+        return result
+
+    def _response_form_result(self, results: list[RuleResult]) -> RuleResult:
+        observers = list(self._observers.values())
+        answers = sum(o.answers for o in observers)
+        breaches = [b for o in observers for b in o.breaches]
+        count = sum(o.breach_count for o in observers)
+        if count:
+            status = Status.FAIL
+        elif answers:
+            status = Status.PASS
+        else:
+            status = Status.SKIP
+        reason = "" if answers else "no answers were seen"
+        failures = [_retag(b) for b in breaches[:20]]
+        return RuleResult(RESPONSE_FORM, status, cases=answers, failures=failures, reason=reason)
+
+    def cleanup(self) -> list[str]:
+        """Delete every job still recorded as created; remarks for the report."""
+        created = self.targets.created_jobs
+        if not created:
+            return []
+        target = self.targets.target()
+        left = []
+        for job_id in sorted(created):
+            try:
+                if delete_job(target, job_id):
+                    left.append(job_id)
+            except TransportError:
+                left.append(job_id)
+        if left:
+            return [f"could not delete {len(left)} job(s) the run created: {', '.join(left)}"]
+        return []
+
+
+def _is_exclusive(check: Check) -> bool:
+    if getattr(check, "exclusive", False):
+        return True
+    return check.rule in _EXCLUSIVE_RULES or check.rule.startswith("STATE-")
+
+
+def _code(rule: Any) -> str | None:
+    if rule is None:
+        return None
+    code = getattr(rule, "code", None)
+    if isinstance(code, str):
+        return code
+    cases = getattr(rule, "cases", ())
+    return " / ".join(dict.fromkeys(str(c.code) for c in cases)) or None
+
+
+def _transport_result(rule: str, exc: TransportError) -> RuleResult:
+    if exc.kind == "unreachable":
+        return RuleResult(rule, Status.ERROR, reason=f"the target stopped answering ({exc})")
+    failure = Failure(
+        rule=rule,
+        summary=f"no answer: {exc}",
+        expected={"answer": "an HTTP 200 JSON answer within the time limit"},
+        actual={"transport_error": str(exc)},
+    )
+    return RuleResult(rule, Status.FAIL, failures=[failure], reason=str(exc))
+
+
+def _add_breaches(result: RuleResult, breaches: list[Failure]) -> None:
+    """Attach response-form breaches the check did not report itself."""
+    reported = {f.actual.get("request_id") for f in result.failures} - {None}
+    added = [b for b in breaches if b.actual.get("request_id") not in reported]
+    if not added:
+        return
+    result.failures.extend(added)
+    if result.status in (Status.PASS, Status.ERROR):
+        result.status = Status.FAIL
+
+
+def _retag(failure: Failure) -> Failure:
+    from dataclasses import replace
+
+    return replace(failure, rule=RESPONSE_FORM, summary=f"[{failure.rule}] {failure.summary}")
+
+
+_STATUS_WEIGHT = {Status.FAIL: 3, Status.ERROR: 2, Status.PASS: 1, Status.SKIP: 0}
+
+
+def _merge(results: list[RuleResult]) -> list[RuleResult]:
+    """One result per rule id (B9, for example, is checked by two checks)."""
+    merged: dict[str, RuleResult] = {}
+    for result in results:
+        other = merged.get(result.rule)
+        if other is None:
+            merged[result.rule] = result
+            continue
+        if other.status is Status.SKIP and result.status is not Status.SKIP:
+            other, result = result, other
+        first = other.requests_to_first_failure
+        if first is None and result.requests_to_first_failure is not None:
+            first = other.requests + result.requests_to_first_failure
+        merged[result.rule] = RuleResult(
+            rule=other.rule,
+            status=max(other.status, result.status, key=_STATUS_WEIGHT.__getitem__),
+            code=other.code or result.code,
+            cases=other.cases + result.cases,
+            requests=other.requests + result.requests,
+            seconds=other.seconds + result.seconds,
+            failures=other.failures + result.failures,
+            reason="; ".join(r for r in (other.reason, result.reason) if r),
+            requests_to_first_failure=first,
+            harness_errors=other.harness_errors + result.harness_errors,
+        )
+    return list(merged.values())
+
+
+def _rank(rule: str, order: list[str]) -> tuple[int, int, str]:
+    if rule in order:
+        return (0, order.index(rule), rule)
+    if rule in _EXTRA_ORDER:
+        return (1, _EXTRA_ORDER.index(rule), rule)
+    if rule == RESPONSE_FORM:
+        return (3, 0, rule)
+    return (2, 0, rule)

@@ -1,0 +1,191 @@
+"""Per-check views of one target, each watching the answers its check gets.
+
+Every check talks to the target through a transport wrapper that judges the response
+form of every answer (protocol.md, "Responses") and counts the requests, whatever the
+check itself looks at; so a protocol check that only compares codes still reports an
+envelope breach, and ``RESPONSE-FORM`` sees every answer of the run. All views share one
+rate limiter (the target's limit is per SecretId and Action, not per check) and one set
+of created jobs (so that an interrupted run can delete them all).
+"""
+
+from __future__ import annotations
+
+import threading
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from ..profile import DOCUMENTED_RATE_LIMIT, TargetProfile
+from ..transport import Client, Credential, RateLimiter, Transport, WireRequest, WireResponse
+from .masking import mask_wire
+from .model import Allowance, Failure, Target
+from .response_form import RULE as RESPONSE_FORM
+from .response_form import RequestIds, response_form_problems
+
+MAX_BREACHES_KEPT = 10
+_WIRE_BODY_SHOWN = 2000
+_RULE: ContextVar[str] = ContextVar("tcbatch_rule", default="")
+
+
+def current_rule() -> str:
+    """The rule whose check is sending the current request ("" outside any check)."""
+    return _RULE.get()
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What a run talks to, as the command line decided it."""
+
+    name: str  # "emulator", "emulator+http" or the URL
+    profile: TargetProfile
+    transport: Transport
+    host: str  # the Host the client signs
+    credential: Credential
+    denied_credential: Credential | None = None
+    is_loopback: bool = True
+    is_live_service: bool = False  # the real service: assumed rules it breaks are drift
+    endpoint: str | None = None  # for reproductions; None for an in-process emulator
+    request_timeout: float = 35.0
+
+
+class Observer:
+    """Counts one check's requests and keeps the response-form breaches it saw."""
+
+    def __init__(self, rule: str, request_ids: RequestIds | None) -> None:
+        self.rule = rule
+        self.request_ids = request_ids
+        self.requests = 0
+        self.answers = 0
+        self.breaches: list[Failure] = []
+        self.breach_count = 0
+        self._lock = threading.Lock()
+
+    def sent(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def answered(self, request: WireRequest, response: WireResponse) -> None:
+        problems = response_form_problems(
+            response, method=request.method, request_ids=self.request_ids
+        )
+        with self._lock:
+            self.answers += 1
+            if not problems:
+                return
+            self.breach_count += 1
+            if len(self.breaches) >= MAX_BREACHES_KEPT:
+                return
+        actual = response.summary()
+        if response.request_id:
+            actual["request_id"] = response.request_id
+        breach = Failure(
+            rule=self.rule,
+            summary=f"response form ({RESPONSE_FORM}): " + "; ".join(problems),
+            expected={
+                "response_form": 'HTTP 200, Content-Type application/json, {"Response": '
+                '{..., "RequestId": uuid}}, Error.Message non-empty, no JobId on errors'
+            },
+            actual=actual,
+            action=request.header("X-TC-Action") or _v1_action(request) or "?",
+            wire=mask_wire(request.to_dict(max_body=_WIRE_BODY_SHOWN)),
+            form=_form_of(request),
+        )
+        with self._lock:
+            self.breaches.append(breach)
+
+
+class ObservedTransport:
+    """A transport that reports every exchange to an :class:`Observer`."""
+
+    def __init__(self, inner: Transport, observer: Observer) -> None:
+        self.inner = inner
+        self.observer = observer
+
+    def __repr__(self) -> str:
+        return f"ObservedTransport({self.inner!r})"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def send(self, request: WireRequest, timeout: float) -> WireResponse:
+        self.observer.sent()
+        token = _RULE.set(self.observer.rule)
+        try:
+            response = self.inner.send(request, timeout)
+        finally:
+            _RULE.reset(token)
+        self.observer.answered(request, response)
+        return response
+
+
+class Targets:
+    """Makes the :class:`Target` each check gets, all sharing pacing and created jobs."""
+
+    def __init__(self, spec: TargetSpec, request_ids: RequestIds | None = None) -> None:
+        self.spec = spec
+        self.request_ids = request_ids if request_ids is not None else RequestIds()
+        self.created_jobs: set[str] = set()
+        self.allowance = Allowance()  # valid submissions spent, across every check
+        pace = spec.profile.rate_limit
+        if not spec.is_loopback:
+            # A live service: never faster than its documented limit, whatever the profile.
+            pace = min(pace or DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_LIMIT)
+        self.limiter = RateLimiter(pace) if pace else None
+        self._client = Client(
+            spec.transport,
+            spec.credential,
+            spec.profile.region,
+            host=spec.host,
+            rate_limit=self.limiter,
+            timeout=spec.request_timeout,
+        )
+
+    def target(self, observer: Observer | None = None) -> Target:
+        """A view of the target; with an observer, every answer is watched."""
+        spec = self.spec
+        transport = ObservedTransport(spec.transport, observer) if observer else spec.transport
+        client = self._client.replace(transport=transport)
+
+        def client_factory(
+            form: str = "tc3-post", region: str | None = None, credential: Credential | None = None
+        ) -> Client:
+            changes: dict[str, Any] = {"form": form}
+            if region:
+                changes["region"] = region
+            if credential is not None:
+                changes["credential"] = credential
+            return client.replace(**changes)
+
+        denied = None
+        if spec.denied_credential is not None:
+            denied = client.replace(credential=spec.denied_credential)
+        return Target(
+            name=spec.name,
+            profile=spec.profile,
+            client=client,
+            client_factory=client_factory,
+            denied_client=denied,
+            is_loopback=spec.is_loopback,
+            created_jobs=self.created_jobs,
+            allowance=self.allowance,
+        )
+
+    def observer(self, rule: str) -> Observer:
+        return Observer(rule, self.request_ids)
+
+
+def _form_of(request: WireRequest) -> str:
+    method = request.method.lower()
+    if request.header("Authorization") is not None or request.header("X-TC-Action") is not None:
+        return "tc3-get" if method == "get" else "tc3-post"
+    return "v1-get" if method == "get" else "v1-post"
+
+
+def _v1_action(request: WireRequest) -> str | None:
+    from urllib.parse import parse_qsl
+
+    text = request.query or request.body.decode("utf-8", errors="replace")
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        if name == "Action":
+            return value
+    return None
