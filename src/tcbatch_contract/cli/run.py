@@ -110,6 +110,13 @@ def register(subparsers: Any) -> None:
         "--timeout", type=float, default=35.0, metavar="S", help="per-request time limit"
     )
     gen.add_argument(
+        "--connect-to",
+        metavar="ADDRESS:PORT",
+        help="open connections there instead of at the URL's host, which is still the Host "
+        "sent and signed and what decides whether the target is loopback (as curl's "
+        "--connect-to)",
+    )
+    gen.add_argument(
         "--expectations",
         metavar="FILE",
         help="rules the target declares it does not meet (YAML): reported as unsupported",
@@ -375,6 +382,8 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
         )
     host = parts.hostname
     loopback = host in _LOOPBACK or host.startswith("127.")
+    # The live service is billable even through a proxy on loopback: it gets the live rules.
+    live = args.live or host == LIVE_HOST or host.endswith("." + LIVE_HOST)
     profile = TargetProfile(
         region=region,
         regions=regions,
@@ -388,7 +397,10 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
     if args.denied_secret_id:
         denied = Credential(args.denied_secret_id, args.denied_secret_key)
     base = f"{parts.scheme}://{parts.netloc}"
-    transport = HttpTransport(base)
+    try:
+        transport = HttpTransport(base, connect_to=args.connect_to)
+    except ValueError as exc:
+        raise UsageError(f"--connect-to: {exc}") from None
     stack.callback(getattr(transport, "close", lambda: None))
     spec = TargetSpec(
         name=args.target,
@@ -397,8 +409,8 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
         host=parts.netloc,
         credential=Credential(secret_id, secret_key),
         denied_credential=denied,
-        is_loopback=loopback,
-        is_live_service=args.live or host == LIVE_HOST or host.endswith("." + LIVE_HOST),
+        is_loopback=loopback and not live,
+        is_live_service=live,
         endpoint=base,
         request_timeout=args.timeout,
     )

@@ -150,7 +150,7 @@ def replay_spec(directory: Path, timeout: float) -> tuple[TargetSpec, list[str]]
         host=record.host,
         credential=main,
         denied_credential=denied,
-        is_loopback=not record.is_live,
+        is_loopback=record.source in ("emulator", "loopback"),
         endpoint=None if record.source == "emulator" else record.base_url,
         request_timeout=timeout,
     )

@@ -32,7 +32,11 @@ class _Stale(Exception):
 class HttpTransport:
     """Sends raw requests to ``base_url`` (``http://host:port`` or ``https://…``)."""
 
-    def __init__(self, base_url: str, *, pool_size: int = 4) -> None:
+    def __init__(
+        self, base_url: str, *, pool_size: int = 4, connect_to: str | None = None
+    ) -> None:
+        """``connect_to`` (``address:port``) opens connections there instead of at the URL's
+        host, which stays the Host that is sent and signed (as curl's ``--connect-to``)."""
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(
@@ -48,6 +52,11 @@ class HttpTransport:
         self.host = parts.netloc  # what a client signs by default
         self.base_url = f"{parts.scheme}://{parts.netloc}"
         self._address = (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        if connect_to is not None:
+            address, _, port = connect_to.rpartition(":")
+            if not address or not port.isdigit():
+                raise ValueError(f"connect-to {connect_to!r} is not address:port")
+            self._address = (address.strip("[]"), int(port))
         self._pool_size = pool_size
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
