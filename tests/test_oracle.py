@@ -370,3 +370,23 @@ PATHS = [
 def test_any_value_anywhere_gets_a_verdict_not_a_crash(path: str, value: object) -> None:
     outcome = evaluate("SubmitJob", with_(path, value))
     assert all(v.code and v.rule for v in outcome.violations)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "alternative"),
+    [
+        ("Job.Tasks.1.ComputeEnv.EnvData", {"InstanceTypes": "S1.SMALL1"},
+         "InvalidParameterValue.ComputeEnv"),
+        ("Job.Tasks.0.Application", {"DeliveryForm": "LOCAL", "Commands": {"Command": "x"}},
+         "MissingParameter"),
+    ],
+)  # fmt: skip
+def test_a_wrong_type_that_another_reading_calls_absent(
+    path: str, value: Any, alternative: str
+) -> None:
+    outcome = evaluate("SubmitJob", with_(path, value))
+    assert outcome.codes == ["InvalidParameter"] and outcome.rules == ["S4"]
+    assert (
+        outcome.ambiguous and outcome.accepts(alternative) and outcome.accepts("InvalidParameter")
+    )
+    assert outcome.to_dict() == {"outcome": "error", "codes": ["InvalidParameter"], "rules": ["S4"]}

@@ -127,7 +127,7 @@ def off(rule: str) -> Callable[[Any], None]:
     ("step", "rule", "caught"),
     [
         ("P7", "P7", "signed with another key"),
-        ("P5", "P5", "timestamp 301 s ahead"),
+        ("P5", "P5", "timestamp 303 s ahead"),
         ("P8", "P8", "unserved Region"),
         ("P1", "P1", "method PUT"),
     ],

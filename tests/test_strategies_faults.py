@@ -21,8 +21,13 @@ SLOW_OK = [HealthCheck.too_slow]
 PLAIN = TargetProfile()
 WITH_ENVS = TargetProfile(region="ap-shanghai", known_env_ids=("env-abcd1234", "env-0000zz99"))
 #: Catalogue fields that no single change can break alone (§7: a negative DelayOnRetry is
-#: S5 and B17 at once; multi_fault makes it).
-NOT_SINGLE = {("S5", "Job.Tasks.*.Application.Docker.DelayOnRetry")}
+#: S5 and B17 at once; multi_fault makes it). A whole InstanceTypes or Commands of the wrong
+#: type is S4 to the contract, but also B11/B13 to a reading that asks for a non-empty list.
+NOT_SINGLE = {
+    ("S5", "Job.Tasks.*.Application.Docker.DelayOnRetry"),
+    ("S4", "Job.Tasks.*.ComputeEnv.EnvData.InstanceTypes"),
+    ("S4", "Job.Tasks.*.Application.Commands"),
+}
 BODY_RULES = [f"S{i}" for i in range(1, 7)] + [f"B{i}" for i in range(1, 30)]
 
 
@@ -41,6 +46,7 @@ def judge(case: Case, profile: TargetProfile) -> None:
     outcome = evaluate(case.action, case.params, Context.from_profile(profile))
     detail = f"{case.rule} at {case.field} ({case.note}): oracle says {outcome.to_dict()}"
     assert outcome.codes == [case.code], detail
+    assert not outcome.ambiguous, f"{detail}; another reading also accepts {outcome.accepted_codes}"
     assert case.rule in outcome.rules, detail
     assert case.region == profile.region
     assert case.expected == {"outcome": "error", "codes": [case.code]}

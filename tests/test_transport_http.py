@@ -43,7 +43,10 @@ def serve(app: Callable[..., Any]) -> Iterator[str]:
                 channel.close()
             closed.set()
 
-        server.trigger.pull_trigger(close_all)
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError:  # the loop ran close_all, closing the trigger, before the pull
+            pass
         closed.wait(5)
         thread.join(5)
         server.task_dispatcher.shutdown(timeout=5)

@@ -108,7 +108,12 @@ def flattened_variant(params: Any, rule: str, form: str) -> dict[str, Any] | Non
         return None
     if not _survives(variant, "SubmitJobRequest"):
         return None
-    size = len(urlencode(flatten(variant)))
+    flat = flatten(variant)
+    if "" in flat.values():
+        # `Name=` is an empty string to the contract, but a target may read an empty
+        # flattened value as absent, as it must for common parameters: JSON says it plainly.
+        return None
+    size = len(urlencode(flat))
     return variant if size <= (_GET_LIMIT if form.endswith("get") else _POST_LIMIT) else None
 
 

@@ -223,7 +223,7 @@ class SingleFaultCheck(_GeneratedCheck):
             case.action, case.params, self.rule, pick, settings, outcome, target, region
         )
         exchange = send(target, case.action, params, form=form, region=region)
-        problems = answer_problems(exchange, outcome.codes, None)
+        problems = answer_problems(exchange, outcome.accepted_codes, None)
         problems += release(target, exchange)
         failure = None
         if problems:

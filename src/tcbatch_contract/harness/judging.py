@@ -135,7 +135,7 @@ def with_fresh_token(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def expected_codes(outcome: Outcome) -> list[str] | None:
-    return None if outcome.success else outcome.codes
+    return None if outcome.success else outcome.accepted_codes
 
 
 def label_codes(case: Any) -> set[str] | None:

@@ -101,9 +101,15 @@ class Session:
         target: Target,
         settings: RunSettings,
         stop: threading.Event | None = None,
+        *,
+        release_each_case: bool = False,
     ) -> None:
+        """``release_each_case`` deletes what a case created before the next one is sent
+        (independent protocol cases: a job quota of 1 must do); a scenario whose steps build
+        on each other's jobs keeps them to the end."""
         self.rule = rule
         self.stop = stop
+        self.release_each_case = release_each_case
         self.target = target
         self.settings = settings
         self.client = target.client.replace(timeout=settings.request_timeout)
@@ -249,6 +255,10 @@ class Session:
             problems = [f"no answer to a follow-up request ({exc})"]
         if problems:
             self.fail(case, request, result.wire_response, problems)
+        if self.release_each_case:
+            for job_id in self.jobs:
+                self.release(job_id)
+            self.jobs.clear()
         return result
 
     def problems(self, case: Case, request: WireRequest, response: WireResponse) -> list[str]:
@@ -383,7 +393,7 @@ class ProtocolCheck:
         return f"ProtocolCheck({self.rule!r})"
 
     def run(self, target: Target, settings: RunSettings) -> RuleResult:
-        session = Session(self.rule, target, settings, self.stop)
+        session = Session(self.rule, target, settings, self.stop, release_each_case=True)
         with session:
             for case in self.cases(session):
                 session.run(case)

@@ -10,12 +10,18 @@ from ..profile import DEFAULT_REGION, TargetProfile
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """One broken rule: its catalogue id, its error code, where, and why."""
+    """One broken rule: its catalogue id, its error code, where, and why.
+
+    An ``alternative`` violation is one that only another legitimate reading of the spec
+    sees: a target answering its code conforms, but it is not part of the contract's own
+    answer (``Outcome.codes``), so a request with one stays out of single-fault labels.
+    """
 
     rule: str
     code: str
     path: str
     message: str
+    alternative: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,21 +54,31 @@ class Outcome:
 
     @property
     def success(self) -> bool:
-        return not self.violations
+        return not self.codes
 
     @property
     def codes(self) -> list[str]:
-        return sorted({v.code for v in self.violations})
+        return sorted({v.code for v in self.violations if not v.alternative})
 
     @property
     def rules(self) -> list[str]:
-        return sorted({v.rule for v in self.violations}, key=_rule_order)
+        return sorted({v.rule for v in self.violations if not v.alternative}, key=_rule_order)
+
+    @property
+    def accepted_codes(self) -> list[str]:
+        """Every code a conformant target may answer: ``codes`` and those of alternatives."""
+        return sorted({v.code for v in self.violations}) if self.codes else []
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether another reading of the spec would answer otherwise."""
+        return self.accepted_codes != self.codes
 
     def accepts(self, code: str | None) -> bool:
         """Whether a target answering ``code`` (None for success) conforms."""
         if self.success:
             return code is None
-        return code in self.codes
+        return code in self.accepted_codes
 
     def to_dict(self) -> dict[str, Any]:
         if self.success:

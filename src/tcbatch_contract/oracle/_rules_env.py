@@ -94,6 +94,17 @@ def compute_env_invalid(req: Request) -> Iterator[Violation]:
                 f"`{path}` must give one of `InstanceType`, `InstanceTypes`, "
                 "`InstanceTypeOptions`.",
             )
+        elif _only_given_as_wrong_type(
+            env_data, "InstanceTypes", ("InstanceType", "InstanceTypeOptions")
+        ):
+            where = join(path, "InstanceTypes")
+            yield Violation(
+                "B11",
+                codes.COMPUTE_ENV,
+                where,
+                f"`{where}` is no list, so no instance type is given.",
+                alternative=True,
+            )
 
 
 def exclusive_members(req: Request) -> Iterator[Violation]:
@@ -123,6 +134,15 @@ def application_incomplete(req: Request) -> Iterator[Violation]:
                 join(path, "Command"),
                 f"The request is missing a required parameter `{join(path, 'Command')}`"
                 " (or `Commands`).",
+            )
+        elif _only_given_as_wrong_type(app, "Commands", ("Command",)):
+            where = join(path, "Commands")
+            yield Violation(
+                "B13",
+                codes.MISSING_PARAMETER,
+                where,
+                f"`{where}` is no list, so no command is given.",
+                alternative=True,
             )
         if app.get("DeliveryForm") == "PACKAGE" and "PackagePath" not in app:
             where = join(path, "PackagePath")
@@ -237,6 +257,13 @@ def linux_password_ok(password: str) -> bool:
         else:
             return False
     return len(classes) >= 2
+
+
+def _only_given_as_wrong_type(obj: dict[str, Any], member: str, others: tuple[str, ...]) -> bool:
+    """``member`` is present but no list, and none of ``others`` is given: "given" by key
+    presence (the contract's reading), "not given" by a reading that asks for a non-empty
+    list (B11, B13)."""
+    return member in obj and not isinstance(obj[member], list) and not any(o in obj for o in others)
 
 
 def _env_ids(req: Request) -> Iterator[tuple[str, str]]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import codes
+from ..profile import DOCUMENTED_RATE_LIMIT
 from ._wire import Transport, WireRequest, WireResponse
 from .credential import Credential
 from .forms import (
@@ -74,10 +75,13 @@ class ApiResult:
 
 
 class _Pressure:
-    """Shared by a client and its copies: after one call ran out of retries, retry less."""
+    """Shared by a client and its copies: after one call ran out of retries, retry less;
+    and once an unpaced client is pushed back, pace it at the documented limit from then on
+    (a target that says nothing of its limit most likely has the real one)."""
 
     def __init__(self) -> None:
         self.strained = False
+        self.adopted: RateLimiter | None = None
         self.lock = threading.Lock()
 
 
@@ -221,8 +225,9 @@ class Client:
         start = time.monotonic()
         attempt = sent = 0
         while True:
-            if counted and self.limiter is not None:
-                self.limiter.acquire(key)
+            limiter = self.limiter or self._pressure.adopted
+            if counted and limiter is not None:
+                limiter.acquire(key)
             request = make()
             response = self.transport.send(request, self.timeout)
             sent += 1
@@ -233,6 +238,8 @@ class Client:
             if not retry:
                 break
             with self._pressure.lock:
+                if self.limiter is None and self._pressure.adopted is None:
+                    self._pressure.adopted = RateLimiter(DOCUMENTED_RATE_LIMIT)
                 allowed = 1 if self._pressure.strained else self.max_backpressure_retries
                 if attempt >= allowed:
                     self._pressure.strained = True

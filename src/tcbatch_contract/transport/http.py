@@ -32,9 +32,7 @@ class _Stale(Exception):
 class HttpTransport:
     """Sends raw requests to ``base_url`` (``http://host:port`` or ``https://…``)."""
 
-    def __init__(
-        self, base_url: str, *, pool_size: int = 4, connect_to: str | None = None
-    ) -> None:
+    def __init__(self, base_url: str, *, pool_size: int = 4, connect_to: str | None = None) -> None:
         """``connect_to`` (``address:port``) opens connections there instead of at the URL's
         host, which stays the Host that is sent and signed (as curl's ``--connect-to``)."""
         parts = urlsplit(base_url)
