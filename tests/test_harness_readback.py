@@ -197,7 +197,10 @@ def test_each_submit_info_breach_is_named(mutate, path: str) -> None:
         (lambda a: a.__setitem__("TaskSet", a["TaskSet"][::-1]), "TaskSet.0.TaskName"),
         (lambda a: a["TaskSet"].pop(), "TaskSet"),
         (lambda a: a["TaskSet"][1].pop("TaskState"), "TaskSet.1.TaskState"),
-        (lambda a: a.__setitem__("DependenceSet", [{"StartTask": "post", "EndTask": "pre"}]), "DependenceSet"),
+        (
+            lambda a: a.__setitem__("DependenceSet", [{"StartTask": "post", "EndTask": "pre"}]),
+            "DependenceSet",
+        ),
         (lambda a: a.__setitem__("Tags", []), "Tags"),
         (lambda a: a.__setitem__("Priority", "7"), "Priority"),
         (lambda a: a.__setitem__("JobId", "job-00000000"), "JobId"),
