@@ -47,6 +47,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--tcbatch-timeout", type=float, default=35.0, metavar="S", help="per-request limit")
     add("--tcbatch-expectations", default=None, metavar="FILE",
         help="rules the target declares unsupported (YAML): marked xfail")  # fmt: skip
+    add("--tcbatch-live", action="store_true", default=False,
+        help="the URL is the live service: failing assumed rules are contract drift")  # fmt: skip
+    add("--tcbatch-connect-to", default=None, metavar="ADDRESS:PORT",
+        help="connect there instead of to the URL's host (which is still sent and signed)")  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -62,7 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _suite_options_given(config: pytest.Config) -> bool:
-    defaults = {"tcbatch_target": "emulator", "tcbatch_timeout": 35.0}
+    defaults = {"tcbatch_target": "emulator", "tcbatch_timeout": 35.0, "tcbatch_live": False}
     for name in vars(config.option):
         if name.startswith("tcbatch_"):
             value = config.getoption(name)

@@ -71,7 +71,9 @@ class Progress:
 
 def results_table(report: RunReport, width: int | None = None) -> str:
     """The final table: rule, status, cases, requests, seconds, first failure."""
-    width = width or shutil.get_terminal_size((120, 24)).columns
+    if width is None:
+        # Fit a terminal; a pipe or a CI log keeps every word of the reasons.
+        width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 10_000
     head = ("RULE", "STATUS", "CASES", "REQUESTS", "SECONDS", "FIRST FAILURE / REASON")
     rows = [head]
     for result in report.results:

@@ -100,8 +100,12 @@ class RunRecord:
 
 
 def generator_fingerprint() -> str:
-    """A digest of the strategies, checks, oracle, transports and contract data."""
+    """A digest of the strategies, checks, oracle, transports and contract data, and of
+    the Hypothesis version (another version draws other cases from the same seed)."""
+    import hypothesis
+
     digest = hashlib.sha256()
+    digest.update(f"hypothesis {hypothesis.__version__}\0".encode())
     for package in GENERATOR_PACKAGES:
         root = resources.files(package)
         for item in sorted(root.iterdir(), key=lambda i: i.name):

@@ -24,7 +24,7 @@ RESPONSE_FORM = "RESPONSE-FORM"
 OPTIONS = (
     "target", "region", "known_env_id", "secret_id", "secret_key", "denied_secret_id",
     "denied_secret_key", "job_quota", "rate_limit", "max_examples", "seed", "rules", "form",
-    "allow_billable", "timeout", "expectations",
+    "allow_billable", "timeout", "expectations", "live", "connect_to",
 )  # fmt: skip
 _NAMESPACE = pytest.StashKey[argparse.Namespace]()
 
