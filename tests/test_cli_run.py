@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 
 import pytest
-from waitress.server import create_server
+from loopback import serve
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.emulator import Emulator, EmulatorConfig, make_app
@@ -24,29 +23,6 @@ def _no_proxy_or_env_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("TENCENTCLOUD_SECRET_ID", raising=False)
     monkeypatch.delenv("TENCENTCLOUD_SECRET_KEY", raising=False)
-
-
-def serve(app: Callable) -> Iterator[str]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        closed = threading.Event()
-
-        def close_all() -> None:  # in the server's own loop, as waitress wants
-            for channel in list(server._map.values()):
-                channel.close()
-            closed.set()
-
-        try:
-            server.trigger.pull_trigger(close_all)
-        except OSError:  # the loop ran close_all, closing the trigger, before the pull
-            pass
-        closed.wait(5)
-        thread.join(timeout=5)
-        server.task_dispatcher.shutdown()
 
 
 def broken(app: Callable) -> Callable:
@@ -73,7 +49,8 @@ def broken(app: Callable) -> Callable:
 @pytest.fixture
 def broken_url() -> Iterator[str]:
     cfg = EmulatorConfig(secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limit=None)
-    yield from serve(broken(make_app(cfg)))
+    with serve(broken(make_app(cfg))) as url:
+        yield url
 
 
 def test_a_broken_url_target_fails_the_right_rules_and_reports_leak_nothing(

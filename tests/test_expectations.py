@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from waitress.server import create_server
+from loopback import serve
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.emulator import EmulatorConfig, make_app
@@ -102,17 +101,6 @@ def test_declared_rules_are_relabelled_and_expired_ones_judged_normally() -> Non
     assert run.exit_code == 1  # P1 and VALID still fail
 
 
-def serve(app: Callable) -> Iterator[str]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
-
-
 @pytest.fixture
 def without_method_check() -> Iterator[str]:
     """The emulator, answering P1's UnsupportedProtocol as InvalidParameter."""
@@ -131,7 +119,8 @@ def without_method_check() -> Iterator[str]:
         start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])
         return [body] if environ["REQUEST_METHOD"] != "HEAD" else []
 
-    yield from serve(wrapped)
+    with serve(wrapped) as url:
+        yield url
 
 
 def test_run_reports_declared_rules_as_unsupported_and_stale_ones_as_unexpected_passes(

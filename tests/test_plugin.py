@@ -10,12 +10,11 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from waitress.server import create_server
+from loopback import serve
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.emulator import EmulatorConfig, make_app
@@ -82,14 +81,8 @@ def without_method_check() -> Iterator[str]:
         start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])
         return [body] if environ["REQUEST_METHOD"] != "HEAD" else []
 
-    server = create_server(wrapped, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with serve(wrapped) as url:
+        yield url
 
 
 def test_a_url_target_fails_its_broken_rule_and_honours_expectations(

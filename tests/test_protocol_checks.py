@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from test_transport_http import serve
+from loopback import serve
 
 from tcbatch_contract import codes
 from tcbatch_contract.emulator import Emulator, EmulatorConfig

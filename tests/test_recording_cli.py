@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from waitress.server import create_server
+from loopback import serve
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.emulator import EmulatorConfig, make_app
@@ -58,17 +57,6 @@ def answering_wrongly(app: Callable, wrong: dict[bytes, bytes]) -> Callable:
         return [body] if environ["REQUEST_METHOD"] != "HEAD" else []
 
     return wrapped
-
-
-def serve(app: Callable, host: str = "127.0.0.1") -> Iterator[str]:
-    server = create_server(app, host=host, port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
 
 
 def table(out: str) -> dict[str, str]:
@@ -145,7 +133,8 @@ def test_a_removed_interaction_is_noticed_before_anything_is_sent(
 def broken_loopback() -> Iterator[str]:
     config = EmulatorConfig(secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limit=None)
     app = answering_wrongly(make_app(config), {b'"UnsupportedProtocol"': b'"InvalidParameter"'})
-    yield from serve(app)
+    with serve(app) as url:
+        yield url
 
 
 def test_a_broken_target_replays_as_broken(
@@ -171,7 +160,8 @@ def live_stand_in() -> Iterator[str]:
     config = EmulatorConfig(secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limit=None)
     wrong = {b'"MissingParameter"': b'"InvalidParameter"',
              b'"AuthFailure.SecretIdNotFound"': b'"AuthFailure.SignatureFailure"'}  # fmt: skip
-    yield from serve(answering_wrongly(make_app(config), wrong))
+    with serve(answering_wrongly(make_app(config), wrong)) as url:
+        yield url
 
 
 def test_a_live_recording_lists_assumed_rules_as_drift_apart_from_failures(

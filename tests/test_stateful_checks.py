@@ -9,8 +9,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from loopback import serve
 from test_protocol_checks import emulator, make_target, wire_from_environ
-from test_transport_http import serve
 
 from tcbatch_contract import codes
 from tcbatch_contract.emulator import Emulator, EmulatorConfig

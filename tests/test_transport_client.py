@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from test_transport_http import serve
+from loopback import serve
 
 from tcbatch_contract import codes
 from tcbatch_contract.transport import (
