@@ -35,3 +35,23 @@ def serve(app: Callable[..., Any]) -> Iterator[str]:
         closed.wait(5)
         thread.join(5)
         server.task_dispatcher.shutdown(timeout=5)
+
+
+def answering_wrongly(app: Callable, wrong: dict[bytes, bytes]) -> Callable:
+    """``app``, with each byte string of ``wrong`` replaced in every answer body."""
+
+    def wrapped(environ, start_response):
+        seen = {}
+
+        def capture(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(app(environ, capture))
+        for old, new in wrong.items():
+            body = body.replace(old, new)
+        headers = [(k, v) for k, v in seen["headers"] if k.lower() != "content-length"]
+        start_response(seen["status"], [*headers, ("Content-Length", str(len(body)))])
+        return [body] if environ["REQUEST_METHOD"] != "HEAD" else []
+
+    return wrapped

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from loopback import serve
+from loopback import answering_wrongly, serve
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.emulator import EmulatorConfig, make_app
@@ -106,20 +106,7 @@ def without_method_check() -> Iterator[str]:
     """The emulator, answering P1's UnsupportedProtocol as InvalidParameter."""
     app = make_app(EmulatorConfig(secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limit=None))
 
-    def wrapped(environ, start_response):
-        seen = {}
-
-        def capture(status, headers, exc_info=None):
-            seen["headers"] = headers
-            return lambda data: None
-
-        body = b"".join(app(environ, capture))
-        body = body.replace(b'"UnsupportedProtocol"', b'"InvalidParameter"')
-        headers = [(k, v) for k, v in seen["headers"] if k.lower() != "content-length"]
-        start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])
-        return [body] if environ["REQUEST_METHOD"] != "HEAD" else []
-
-    with serve(wrapped) as url:
+    with serve(answering_wrongly(app, {b'"UnsupportedProtocol"': b'"InvalidParameter"'})) as url:
         yield url
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from loopback import serve
+from loopback import answering_wrongly, serve
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.emulator import EmulatorConfig, make_app
@@ -39,24 +39,6 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-
-
-def answering_wrongly(app: Callable, wrong: dict[bytes, bytes]) -> Callable:
-    def wrapped(environ, start_response):
-        seen = {}
-
-        def capture(status, headers, exc_info=None):
-            seen["status"], seen["headers"] = status, headers
-            return lambda data: None
-
-        body = b"".join(app(environ, capture))
-        for old, new in wrong.items():
-            body = body.replace(old, new)
-        headers = [(k, v) for k, v in seen["headers"] if k.lower() != "content-length"]
-        start_response(seen["status"], [*headers, ("Content-Length", str(len(body)))])
-        return [body] if environ["REQUEST_METHOD"] != "HEAD" else []
-
-    return wrapped
 
 
 def table(out: str) -> dict[str, str]:

@@ -248,25 +248,13 @@ class ValidCheck(_GeneratedCheck):
     def before(self, target: Target, settings: RunSettings) -> DriveResult:
         from ..strategies import documented_examples
 
-        out = DriveResult()
         fixed = catalogue_cases("valid", target.profile)
-        for case in [*documented_examples(), *fixed, diamond_ladder(target.profile.region)]:
-            if self.stop.is_set():
-                break
-            if (case.region or target.profile.region) not in target.profile.regions:
-                continue
-            judgement = self.judge(case, 0, target, settings)
-            if judgement.harness_error is not None:
-                out.harness_errors.append(judgement.harness_error)
-            elif judgement.skipped:
-                out.skipped += 1
-            else:
-                out.cases += 1
-                out.requests += judgement.requests
-                if judgement.failure is not None and out.failure is None:
-                    out.failure = judgement.failure
-                    out.requests_to_first_failure = out.requests
-        return out
+        cases = [
+            case
+            for case in [*documented_examples(), *fixed, diamond_ladder(target.profile.region)]
+            if (case.region or target.profile.region) in target.profile.regions
+        ]
+        return judge_fixed(cases, lambda case: self.judge(case, 0, target, settings), self.stop)
 
     def no_cases_reason(self, skipped: int) -> str:
         if skipped:
