@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 
 import pytest
-from loopback import serve
+from loopback import answering_wrongly, serve
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.emulator import Emulator, EmulatorConfig, make_app
@@ -27,23 +27,10 @@ def _no_proxy_or_env_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def broken(app: Callable) -> Callable:
     """The emulator, but two codes come back as plain InvalidParameter."""
-    wrong = {b'"InvalidParameter.JobNameTooLong"', b'"UnsupportedProtocol"'}
-
-    def wrapped(environ, start_response):
-        seen = {}
-
-        def capture(status, headers, exc_info=None):
-            seen["status"], seen["headers"] = status, headers
-            return lambda data: None
-
-        body = b"".join(app(environ, capture))
-        for code in wrong:
-            body = body.replace(code, b'"InvalidParameter"')
-        headers = [(k, v) for k, v in seen["headers"] if k.lower() != "content-length"]
-        start_response(seen["status"], [*headers, ("Content-Length", str(len(body)))])
-        return [body] if environ["REQUEST_METHOD"] != "HEAD" else []
-
-    return wrapped
+    plain = b'"InvalidParameter"'
+    return answering_wrongly(
+        app, {b'"InvalidParameter.JobNameTooLong"': plain, b'"UnsupportedProtocol"': plain}
+    )
 
 
 @pytest.fixture

@@ -202,21 +202,18 @@ class Session:
         return True
 
     def send(self, request: WireRequest, *, counted: bool) -> ApiResult:
-        try:
-            result = self.client.send(request, counted=counted, retry_backpressure=counted)
-        except TransportError as exc:
-            self.result.requests += 1
-            if exc.kind == "unreachable":
-                raise Unreachable(str(exc)) from None
-            raise
-        self.result.requests += result.requests_sent
-        self.adopt(result)
-        return result
+        return self._exchange(
+            lambda: self.client.send(request, counted=counted, retry_backpressure=counted)
+        )
 
     def call(self, action: str, params: dict[str, Any]) -> ApiResult:
         """A helper request (probe, read-back) through the main client."""
+        return self._exchange(lambda: self.client.call(action, params))
+
+    def _exchange(self, exchange: Callable[[], ApiResult]) -> ApiResult:
+        """Run one client exchange: count its requests, keep any job it created."""
         try:
-            result = self.client.call(action, params)
+            result = exchange()
         except TransportError as exc:
             self.result.requests += 1
             if exc.kind == "unreachable":
