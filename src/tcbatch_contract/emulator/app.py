@@ -4,7 +4,9 @@ Whatever happens inside, the answer is HTTP 200 with ``Content-Type: application
 exactly (the official SDK parses an error body only for that value) and a body
 ``{"Response": {..., "RequestId": uuid4}}`` in ASCII JSON. A HEAD request gets the headers of
 that answer and no body. An exception the steps did not foresee still becomes a well-formed
-``InvalidParameter`` answer: the InternalError family is reserved to fault injection.
+``InvalidParameter`` answer: no input may produce the InternalError family. That family
+comes only from fault injection and from the job store failing (a read-only or full disk):
+such a request is answered ``InternalError``, nothing was stored, and no JobId is given.
 
 The app owns its state (the job store, the rate limiter, the fault counters); ``reset()``
 clears it. ``app.steps``, ``app.checks`` and ``app.handlers`` are this app's own copies of
@@ -27,7 +29,7 @@ from .config import EmulatorConfig
 from .errors import ApiError
 from .faults import FaultInjector
 from .ratelimit import RateLimiter
-from .store import JobStore
+from .store import JobStore, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,13 @@ class EmulatorApp:
             members = self._handle(environ)
         except ApiError as error:
             members = _error(error.code, error.message)
+        except StoreError as exc:
+            logger.error("%s; answered InternalError", exc)
+            members = _error(
+                codes.INTERNAL_ERROR,
+                "The job store could not be read or written; the request was not carried "
+                "out. Send it again later.",
+            )
         except RecursionError:
             members = _error(codes.INVALID_PARAMETER, "The request is nested too deeply.")
         except Exception:

@@ -7,7 +7,12 @@ request is stored as ASCII JSON, so that what was sent (lone surrogates included
 back exactly.
 
 With ``path=None`` the database lives in memory for the life of the store; with a file
-path, jobs survive a restart.
+path, jobs survive a restart. Opening a file writes to it once (the schema version), so that
+a file that cannot be written is refused at start rather than at the first SubmitJob.
+
+Every SQLite failure leaves the store as ``StoreError``: a write that fails (a read-only
+or full disk, a lock held too long) is rolled back whole and never reported as done, so a
+caller can answer it as a failure and go on serving.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 _SCHEMA = """
@@ -41,6 +47,16 @@ CREATE TABLE IF NOT EXISTS tokens (
 """
 
 _ID_ALPHABET = string.ascii_lowercase + string.digits
+#: ``PRAGMA user_version`` of an emulator's database.
+_SCHEMA_VERSION = 1
+_COLUMNS = {
+    "jobs": ["job_id", "owner", "request", "created_at", "terminated_at", "deleted_at"],
+    "tokens": ["owner", "token", "job_id"],
+}
+
+
+class StoreError(Exception):
+    """The database refused a read or a write; nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -61,15 +77,42 @@ class Submitted:
 
 
 class JobStore:
+    """Jobs and tokens in SQLite; ``StoreError`` when the file cannot serve as a store."""
+
     def __init__(self, path: str | None = None) -> None:
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            path or ":memory:", check_same_thread=False, isolation_level=None
-        )
+        if path and Path(path).is_dir():
+            raise StoreError("it is a directory; give a file name inside it, e.g. jobs.db")
+        try:
+            self._db = sqlite3.connect(
+                path or ":memory:", check_same_thread=False, isolation_level=None
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(_why(path, exc)) from None
+        try:
+            self._open(path)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StoreError(_why(path, exc)) from None
+        except StoreError:
+            self._db.close()
+            raise
+
+    def _open(self, path: str | None) -> None:
         if path:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        with self._transaction():
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._db.execute(statement)
+            for table, columns in _COLUMNS.items():
+                found = [row[1] for row in self._db.execute(f"PRAGMA table_info({table})")]
+                if found != columns:
+                    raise StoreError(
+                        f"its table {table} is not an emulator's; give a new file name"
+                    )
+            # A real write even when the schema exists: a read-only file fails here.
+            self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
     def submit(
         self,
@@ -85,7 +128,7 @@ class JobStore:
         concurrent submissions with one token create one job.
         """
         text = json.dumps(request, ensure_ascii=True, separators=(",", ":"))
-        with self._lock, self._transaction():
+        with self._lock, _failing_as_store_error(), self._transaction():
             if client_token is not None:
                 row = self._db.execute(
                     "SELECT job_id FROM tokens WHERE owner = ? AND token = ?",
@@ -108,7 +151,7 @@ class JobStore:
             return Submitted(job_id)
 
     def get(self, owner: str, job_id: str) -> JobRecord | None:
-        with self._lock:
+        with self._lock, _failing_as_store_error():
             row = self._db.execute(
                 "SELECT job_id, request, created_at, terminated_at FROM jobs "
                 "WHERE job_id = ? AND owner = ? AND deleted_at IS NULL",
@@ -134,14 +177,14 @@ class JobStore:
 
     def count(self, owner: str) -> int:
         """Undeleted jobs of ``owner``."""
-        with self._lock:
+        with self._lock, _failing_as_store_error():
             (held,) = self._db.execute(
                 "SELECT COUNT(*) FROM jobs WHERE owner = ? AND deleted_at IS NULL", (owner,)
             ).fetchone()
         return held
 
     def reset(self) -> None:
-        with self._lock, self._transaction():
+        with self._lock, _failing_as_store_error(), self._transaction():
             self._db.execute("DELETE FROM jobs")
             self._db.execute("DELETE FROM tokens")
 
@@ -150,7 +193,7 @@ class JobStore:
             self._db.close()
 
     def _update(self, sql: str, args: tuple[Any, ...]) -> bool:
-        with self._lock, self._transaction():
+        with self._lock, _failing_as_store_error(), self._transaction():
             return self._db.execute(sql, args).rowcount > 0
 
     def _new_id(self) -> str:
@@ -171,11 +214,41 @@ class JobStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` when the block raises."""
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` when the block or the commit
+        raises: a failed commit (a full disk) must not leave a transaction open."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:
+                try:
+                    self._db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite has already rolled back on its own
             raise
-        self._db.execute("COMMIT")
+
+
+@contextmanager
+def _failing_as_store_error() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(f"the job store failed: {exc}") from None
+
+
+def _why(path: str | None, exc: sqlite3.Error) -> str:
+    """What is wrong with the database file at ``path``, and what to do, in a few words."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if path and not Path(path).parent.is_dir():
+        return f"the directory {Path(path).parent} does not exist; create it or choose another"
+    if name == "SQLITE_NOTADB":
+        return "it is not an SQLite database; give a new file name or an emulator's database"
+    if name in ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH"):
+        return (
+            "it cannot be written (a read-only file or directory?); make it writable or "
+            "choose another file"
+        )
+    if name == "SQLITE_BUSY":
+        return "another process holds it locked; stop that process or choose another file"
+    return f"it cannot be used as a job store ({exc}); choose another file"
