@@ -17,6 +17,7 @@ from ._common import UsageError
 if TYPE_CHECKING:
     from ..emulator import Emulator, EmulatorConfig, FaultRule
 
+_ENV_ID = re.compile(r"env-[a-z0-9]{8}")
 _FAULT = re.compile(r"(?P<code>[A-Za-z.]+)(?::(?P<action>[A-Za-z]+))?(?:@(?P<rate>[0-9.]+))?")
 
 
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Serve a local, faithful stand-in for the Batch API until Ctrl-C.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
-    parser.add_argument("--port", type=int, default=9000, help="port (default %(default)s; 0: any)")
+    parser.add_argument("--port", default="9000", help="port (default %(default)s; 0: any)")
     parser.add_argument("--db", metavar="FILE", help="SQLite file: jobs survive a restart")
     parser.add_argument("--secret-id", help=f"the accepted SecretId (default {DEFAULT_SECRET_ID})")
     parser.add_argument("--secret-key", help="its SecretKey (give with --secret-id)")
@@ -74,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..emulator import Emulator, mutants
+    from ..emulator import mutants
 
     if args.list_mutants:
         print(mutants.listing())
@@ -84,15 +85,7 @@ def run(args: argparse.Namespace) -> int:
             f"--mutant {args.mutant}: no such mutant; see --list-mutants for the names"
         )
     config = build_config(args)
-    try:
-        emulator = Emulator(config, host=args.host, port=args.port)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise UsageError(
-                f"--port {args.port}: the port is in use on {args.host}; choose another "
-                "port or --port 0"
-            ) from None
-        raise UsageError(f"--host {args.host} --port {args.port}: cannot listen: {exc}") from None
+    emulator = _listen(config, args.host, int(args.port))
     if args.mutant:
         mutants.apply(emulator.app, args.mutant)
     _print_banner(emulator, config)
@@ -110,6 +103,40 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listen(config: EmulatorConfig, host: str, port: int) -> Emulator:
+    """The emulator bound to ``host:port`` on ``config``'s store, or ``UsageError``."""
+    from ..emulator import Emulator
+    from ..emulator.store import StoreError
+
+    try:
+        return Emulator(config, host=host, port=port)
+    except StoreError as exc:
+        raise UsageError(f"--db {config.db_path}: {exc}") from None
+    except ValueError:  # waitress: the name does not resolve to an address
+        raise UsageError(
+            f"--host {host}: no address by that name; give an IP address such as "
+            "127.0.0.1 or a name this machine resolves"
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"--port {port}: the port is in use on {host}; choose another port or --port 0"
+            ) from None
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise UsageError(
+                f"--host {host}: not an address of this machine; give one of its own "
+                "addresses, such as 127.0.0.1"
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise UsageError(
+                f"--port {port}: not allowed to listen there (ports below 1024 need "
+                "privileges); choose a port of 1024 or more, or --port 0"
+            ) from None
+        raise UsageError(
+            f"--host {host} --port {port}: cannot listen: {exc.strerror or exc}"
+        ) from None
+
+
 def build_config(args: argparse.Namespace) -> EmulatorConfig:
     """The configuration the options ask for, or ``UsageError`` naming the bad option."""
     from ..emulator import EmulatorConfig
@@ -120,8 +147,14 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
         raise UsageError("--secret-id and --secret-key go together; give both or neither")
     if bool(args.denied_secret_id) != bool(args.denied_secret_key):
         raise UsageError("--denied-secret-id and --denied-secret-key go together; give both")
-    if not 0 <= args.port <= 65535:
+    if not (args.port.isdigit() and 0 <= int(args.port) <= 65535):
         raise UsageError(f"--port {args.port}: give a port between 0 and 65535")
+    for env_id in args.known_env_id or ():
+        if not _ENV_ID.fullmatch(env_id):
+            raise UsageError(
+                f"--known-env-id {env_id}: give env- and 8 lowercase letters or digits, "
+                "e.g. env-abcdefgh"
+            )
     regions = DEFAULT_REGIONS
     if args.regions is not None:
         regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())

@@ -44,7 +44,8 @@ class FaultRule:
     def __post_init__(self) -> None:
         if self.code not in FAULT_CODES:
             raise ValueError(
-                f"fault code {self.code!r} is not injectable; use one of {sorted(FAULT_CODES)}"
+                f"fault code {self.code} is not injectable; use one of "
+                + ", ".join(sorted(FAULT_CODES))
             )
         if (self.every is None) == (self.probability is None):
             raise ValueError("a fault rule needs exactly one of every=N or probability=P")

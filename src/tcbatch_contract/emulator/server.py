@@ -7,6 +7,14 @@ app's own (P10 is the app's business), its error task answers HTTP 200 with the 
 envelope, and a request still incomplete ``STALL_SECONDS`` after its first bytes (a body
 shorter than its Content-Length, a client that trickles) is answered (InvalidParameter)
 instead of dropped, so that every request gets an answer within the contract's 35 s.
+
+Idle and slow clients must not starve the others. waitress stops accepting connections
+once ``connection_limit`` (100 by default) are open, and an idle keep-alive connection
+stays open for ``channel_timeout``: 200 idle connections would then keep every new client
+waiting in the listen queue for minutes. Open connections cost a file descriptor and a
+little memory, not a thread (a worker thread takes a request only once it is complete), so
+the limit is raised to what the process's descriptor limit allows, and the event loop uses
+``poll`` because ``select`` cannot watch a descriptor above 1023.
 """
 
 from __future__ import annotations
@@ -31,6 +39,22 @@ STALL_SECONDS = 30
 #: waitress's own ceilings, above the app's limits so that the app decides (P10).
 _HEADER_CEILING = 256 * 1024
 _BODY_CEILING = 64 * 1024 * 1024
+#: Descriptors kept for everything but client connections (listener, SQLite, logs, ...).
+_SPARE_DESCRIPTORS = 64
+#: The most connections served at once, whatever the descriptor limit.
+_MAX_CONNECTIONS = 4096
+
+
+def connection_limit() -> int:
+    """How many client connections to hold open at once: as many as descriptors allow."""
+    try:
+        import resource
+    except ImportError:  # not a Unix: waitress's own default
+        return 100
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return _MAX_CONNECTIONS
+    return max(100, min(_MAX_CONNECTIONS, soft - _SPARE_DESCRIPTORS))
 
 
 class _Stalled(BadRequest):
@@ -115,18 +139,20 @@ class Emulator:
         stall_seconds: float = STALL_SECONDS,
     ) -> None:
         self.config = config or EmulatorConfig()
-        self.app = make_app(self.config)
         adj = Adjustments(
             host=host,
             port=port,
             threads=threads,
             channel_timeout=int(stall_seconds) + 60,
             cleanup_interval=1,
+            connection_limit=connection_limit(),
+            asyncore_use_poll=True,
             max_request_header_size=_HEADER_CEILING,
             max_request_body_size=_BODY_CEILING,
             ident="tcbatch-emulator",
             log_socket_errors=False,
         )
+        self.app = make_app(self.config)
         self._map: dict[int, Any] = {}
         self._dispatcher = ThreadedTaskDispatcher()
         self._dispatcher.set_thread_count(threads)

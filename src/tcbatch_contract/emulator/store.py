@@ -103,14 +103,14 @@ class JobStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
         with self._transaction():
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                self._db.execute(statement)
             for table, columns in _COLUMNS.items():
                 found = [row[1] for row in self._db.execute(f"PRAGMA table_info({table})")]
-                if found != columns:
+                if found and found != columns:
                     raise StoreError(
                         f"its table {table} is not an emulator's; give a new file name"
                     )
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._db.execute(statement)
             # A real write even when the schema exists: a read-only file fails here.
             self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
