@@ -60,6 +60,9 @@ def foreign_sqlite(tmp_path: Path) -> Path:
         (["--known-env-id", "env-BAD"], "--known-env-id env-BAD", "env-abcdefgh"),
         (["--job-quota", "-1"], "--job-quota", "none"),
         (["--rate-limit", "0"], "--rate-limit", "none"),
+        (["--secret-id", "AKIDonly"], "--secret-key", "both"),
+        (["--denied-secret-id", "AKIDonly"], "--denied-secret-key", "both"),
+        (["--regions", ","], "--regions", "ap-guangzhou"),
     ],
 )
 def test_bad_option(argv: list[str], named: str, says: str, capsys) -> None:

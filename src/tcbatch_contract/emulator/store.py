@@ -239,16 +239,16 @@ def _failing_as_store_error() -> Iterator[None]:
 
 def _why(path: str | None, exc: sqlite3.Error) -> str:
     """What is wrong with the database file at ``path``, and what to do, in a few words."""
-    name = getattr(exc, "sqlite_errorname", "")
+    name = getattr(exc, "sqlite_errorname", "")  # extended names: SQLITE_READONLY_DIRECTORY
     if path and not Path(path).parent.is_dir():
         return f"the directory {Path(path).parent} does not exist; create it or choose another"
-    if name == "SQLITE_NOTADB":
+    if name.startswith("SQLITE_NOTADB"):
         return "it is not an SQLite database; give a new file name or an emulator's database"
-    if name in ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH"):
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
         return (
             "it cannot be written (a read-only file or directory?); make it writable or "
             "choose another file"
         )
-    if name == "SQLITE_BUSY":
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return "another process holds it locked; stop that process or choose another file"
     return f"it cannot be used as a job store ({exc}); choose another file"
