@@ -91,7 +91,7 @@ def test_a_full_store_acknowledges_only_what_it_stored(tmp_path: Path) -> None:
         assert retried.get("JobId") not in (None, kept, *acknowledged), retried
 
 
-def test_a_failed_commit_leaves_no_transaction_open() -> None:
+def test_a_refused_write_leaves_no_transaction_open_and_the_store_usable() -> None:
     store = JobStore()
     try:
         with store._lock:
