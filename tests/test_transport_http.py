@@ -6,16 +6,14 @@ the test needs to see raw bytes or to misbehave (hang up, stall).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from loopback import serve
+from loopback import raw_server, read_request, serve
 
 from tcbatch_contract.transport import (
     HttpTransport,
@@ -50,50 +48,6 @@ class RecordingApp:
         payload = json.dumps(self.answer).encode()
         start_response("200 OK", [("Content-Type", "application/json")])
         return [payload]
-
-
-@contextlib.contextmanager
-def raw_server(handle: Callable[[socket.socket], None]) -> Iterator[str]:
-    """A one-connection-at-a-time socket server running ``handle`` on each connection."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                handle(conn)
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
-
-
-def read_request(conn: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(rest) < length:
-        rest += conn.recv(65536)
-    return head + b"\r\n\r\n" + rest
 
 
 REQUEST = WireRequest(
@@ -272,3 +226,84 @@ def test_http_replaces_a_kept_alive_connection_the_target_closed() -> None:
         second = transport.send(WireRequest("GET", headers=[("Host", "x")]), 2)
     assert first.json() == second.json() == {}
     assert len(connections) == 2
+
+
+BODY = b'{"Response": {"RequestId": "r"}}'
+
+
+@pytest.mark.parametrize(
+    ("answer", "reusable"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY, True),
+        (
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(BODY)
+            + BODY,
+            False,
+        ),
+        (b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY, False),
+        (
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: %d\r\n\r\n" % len(BODY)
+            + BODY,
+            True,
+        ),
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + BODY, False),
+        (b"HTTP/1.1 200 OK\nContent-Length: %d\n\n" % len(BODY) + BODY, True),
+        (
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5;ext=1\r\n"
+            + BODY[:5]
+            + b"\r\n%x\r\n" % (len(BODY) - 5)
+            + BODY[5:]
+            + b"\r\n0\r\nX-T: 1\r\n\r\n",
+            True,
+        ),
+    ],
+    ids=[
+        "keep-alive",
+        "close",
+        "http-1.0",
+        "http-1.0-keep-alive",
+        "until-close",
+        "bare-lf",
+        "chunked",
+    ],
+)
+def test_http_reads_every_framing_and_keeps_only_what_can_be_kept(
+    answer: bytes, reusable: bool
+) -> None:
+    connections: list[int] = []
+
+    def handle(conn: socket.socket) -> None:
+        connections.append(1)
+        while read_request(conn):
+            # Headers and body in two sends, as many servers write them.
+            conn.sendall(answer[: answer.index(b"{")])
+            time.sleep(0.01)
+            conn.sendall(answer[answer.index(b"{") :])
+            if not reusable:
+                return
+
+    with raw_server(handle) as url:
+        transport = HttpTransport(url)
+        answers = [transport.send(WireRequest("GET", headers=[("Host", "x")]), 5) for _ in range(3)]
+        pooled = list(transport._idle)
+        if reusable:
+            sock = pooled[0]
+            # Both options the module explains: no Nagle on requests, no delayed ACKs.
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        transport.close()
+    assert [a.body for a in answers] == [BODY] * 3
+    assert all(a.status == 200 and a.request_id == "r" for a in answers)
+    assert len(connections) == (1 if reusable else 3)
+    assert len(pooled) == (1 if reusable else 0)
+
+
+def test_http_refuses_to_send_what_http_cannot_carry() -> None:
+    transport = HttpTransport("http://127.0.0.1:1")
+    for request in (
+        WireRequest("GET", headers=[("Host", "x"), ("X-A", "1\r\nX-B: 2")]),
+        WireRequest("G T", headers=[("Host", "x")]),
+        WireRequest("GET", "/a b", headers=[("Host", "x")]),
+    ):
+        with pytest.raises(ValueError, match=r"cannot be sent|not a token|space"):
+            transport.send(request, 1)

@@ -106,8 +106,9 @@ class Reader:
             f"{self.received} bytes received)"
         )
 
-    def _line(self, limit: int, what: str) -> bytes:
-        """One line without its end (CRLF, or a bare LF as RFC 9112 allows)."""
+    def _line(self, limit: int, too_long: str) -> bytes:
+        """One line without its end (CRLF, or a bare LF as RFC 9112 allows), at most
+        ``limit`` bytes with its end; longer, an ``oversize`` error saying ``too_long``."""
         start = 0
         while True:
             end = self.buffer.find(b"\n", start)
@@ -122,14 +123,14 @@ class Reader:
             start = len(self.buffer)
             if not self._fill():
                 raise TransportError("dropped", self._where("end of stream"))
-        raise TransportError("oversize", f"the answer's {what} is longer than {limit} bytes")
+        raise TransportError("oversize", too_long)
 
     # ---- the answer ------------------------------------------------------------------
 
     def answer(self, method: str) -> Answer:
         for _ in range(MAX_INTERIM + 1):
             version, status = self._status_line()
-            headers = self._headers(MAX_HEADER_BYTES, "header section")
+            headers = self._headers("header section")
             if 100 <= status < 200 and status != 101:
                 continue  # an interim answer (100 Continue): the final one follows
             body, length_known = self._body(method, status, headers)
@@ -145,17 +146,19 @@ class Reader:
             raise TransportError(
                 "malformed", f"the target does not speak HTTP: it sent {_shown(self.buffer)}"
             )
-        line = self._line(8192, "status line")
+        line = self._line(8192, "the answer's status line is longer than 8192 bytes")
         match = _STATUS.fullmatch(line)
         if match is None:
             raise TransportError("malformed", f"malformed status line {_shown(line)}")
         return int(match[1]), int(match[2])
 
-    def _headers(self, budget: int, what: str) -> dict[str, str]:
+    def _headers(self, what: str) -> dict[str, str]:
         headers: dict[str, str] = {}
         last: str | None = None
+        budget = MAX_HEADER_BYTES
+        too_long = f"the answer's {what} is longer than {MAX_HEADER_BYTES} bytes"
         for _ in range(MAX_HEADERS + 1):
-            line = self._line(budget, what)
+            line = self._line(budget, too_long)
             budget -= len(line) + 2
             if not line:
                 return headers
@@ -169,7 +172,7 @@ class Reader:
             text = value.strip(b" \t").decode("latin-1")
             headers[key] = f"{headers[key]}, {text}" if key in headers else text
             last = key
-        raise TransportError("oversize", f"the answer has more than {MAX_HEADERS} header lines")
+        raise TransportError("oversize", f"the answer's {what} has more than {MAX_HEADERS} lines")
 
     def _body(self, method: str, status: int, headers: dict[str, str]) -> tuple[bytes, bool]:
         """The body, and whether its end was announced (else the connection ended it)."""
@@ -217,13 +220,13 @@ class Reader:
     def _chunked(self) -> bytes:
         body = bytearray()
         while True:
-            line = self._line(1024, "chunk size line")
+            line = self._line(1024, "the answer's chunk size line is longer than 1024 bytes")
             match = _CHUNK_SIZE.fullmatch(line)
             if match is None:
                 raise TransportError("malformed", f"malformed chunk size line {_shown(line)}")
             size = int(match[1], 16)
             if size == 0:
-                self._headers(MAX_HEADER_BYTES, "trailer section")
+                self._headers("trailer section")
                 return bytes(body)
             if len(body) + size > MAX_BODY:
                 raise TransportError(
