@@ -52,10 +52,11 @@ def test_bad_options_are_one_line_and_exit_2(argv: list[str], named: str, capsys
     assert "\n" not in err and named in err
 
 
-def test_serves_until_ctrl_c() -> None:
+@pytest.mark.parametrize("server", ["waitress", "stdlib"])
+def test_serves_until_ctrl_c(server: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
     entry = "import sys; from tcbatch_contract.cli import main; sys.exit(main())"
-    command = [sys.executable, "-c", entry, "emulator", "--port", "0",
+    command = [sys.executable, "-c", entry, "emulator", "--port", "0", "--server", server,
                "--rate-limit", "none", "--fault", "InternalError.CallCvm:SubmitJob@2"]  # fmt: skip
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env

@@ -32,6 +32,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=9000, help="port (default %(default)s; 0: any)")
     parser.add_argument("--db", metavar="FILE", help="SQLite file: jobs survive a restart")
+    parser.add_argument(
+        "--server",
+        choices=("waitress", "stdlib"),
+        default="waitress",
+        help="the HTTP server: waitress (default) or the standard library's http.server "
+        "(keep-alive, headers and body in two sends: to try a client against other TCP habits)",
+    )
     parser.add_argument("--secret-id", help=f"the accepted SecretId (default {DEFAULT_SECRET_ID})")
     parser.add_argument("--secret-key", help="its SecretKey (give with --secret-id)")
     parser.add_argument(
@@ -85,7 +92,12 @@ def run(args: argparse.Namespace) -> int:
         )
     config = build_config(args)
     try:
-        emulator = Emulator(config, host=args.host, port=args.port)
+        if args.server == "stdlib":
+            from ..emulator.stdlib_server import StdlibEmulator
+
+            emulator = StdlibEmulator(config, host=args.host, port=args.port)
+        else:
+            emulator = Emulator(config, host=args.host, port=args.port)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UsageError(
