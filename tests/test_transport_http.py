@@ -307,3 +307,69 @@ def test_http_refuses_to_send_what_http_cannot_carry() -> None:
     ):
         with pytest.raises(ValueError, match=r"cannot be sent|not a token|space"):
             transport.send(request, 1)
+
+
+def _self_signed(tmp_path: Any) -> tuple[str, str]:
+    """A certificate for ``localhost`` and its key, as PEM files."""
+    pytest.importorskip("cryptography")
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_file), str(key_file)
+
+
+def test_https_checks_the_url_host_and_keeps_the_connection(tmp_path: Any) -> None:
+    import ssl
+
+    cert_file, key_file = _self_signed(tmp_path)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_file, key_file)
+    names: list[str | None] = []
+    server_context.sni_callback = lambda sock, name, context: names.append(name)
+
+    def handle(conn: socket.socket) -> None:
+        with server_context.wrap_socket(conn, server_side=True) as tls:
+            while read_request(tls):
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY)
+
+    with raw_server(handle) as url:
+        port = url.rsplit(":", 1)[1]
+        untrusting = HttpTransport(f"https://localhost:{port}", connect_to=f"127.0.0.1:{port}")
+        with pytest.raises(TransportError) as refused:
+            untrusting.send(WireRequest("GET", headers=[("Host", "localhost")]), 5)
+        transport = HttpTransport(f"https://localhost:{port}", connect_to=f"127.0.0.1:{port}")
+        transport._tls = ssl.create_default_context(cafile=cert_file)
+        answers = [
+            transport.send(WireRequest("GET", headers=[("Host", "localhost")]), 5) for _ in range(3)
+        ]
+        transport.close()
+    assert refused.value.kind == "unreachable" and "TLS handshake failed" in refused.value.detail
+    assert [a.body for a in answers] == [BODY] * 3
+    assert names == ["localhost", "localhost"]  # the URL's host, not the connect-to address
