@@ -373,3 +373,30 @@ def test_https_checks_the_url_host_and_keeps_the_connection(tmp_path: Any) -> No
     assert refused.value.kind == "unreachable" and "TLS handshake failed" in refused.value.detail
     assert [a.body for a in answers] == [BODY] * 3
     assert names == ["localhost", "localhost"]  # the URL's host, not the connect-to address
+
+
+@pytest.mark.parametrize("quickack", [True, False])
+def test_http_without_quickack_stops_reusing_connections_that_stall(
+    quickack: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where TCP_QUICKACK is missing, answers split by a pause on kept-alive connections
+    (the sign of a delayed-ACK stall) make the transport open a fresh connection each time;
+    where it is there, nothing stalls on the client's side and connections are kept."""
+    monkeypatch.setattr("tcbatch_contract.transport.http._QUICKACK", quickack)
+    connections: list[int] = []
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY)
+
+    def split(conn: socket.socket) -> None:
+        connections.append(1)
+        while read_request(conn):
+            conn.sendall(head)
+            time.sleep(0.06)  # longer than the stall threshold, whatever the load
+            conn.sendall(BODY)
+
+    with raw_server(split) as url:
+        transport = HttpTransport(url)
+        for _ in range(5):
+            assert transport.send(WireRequest("GET", headers=[("Host", "x")]), 5).body == BODY
+        transport.close()
+    # Without: exchange 1 fresh, 2 and 3 reused and split (then closed), 4 and 5 fresh.
+    assert len(connections) == (1 if quickack else 3)

@@ -34,6 +34,9 @@ _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,15})[ \t]*(?:;[^\r\n]*)?")
 _QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 
+QUICKACK_AVAILABLE = _QUICKACK is not None
+
+
 def quickack(sock: socket.socket) -> None:
     """Acknowledge at once whatever arrives next (Linux; nothing elsewhere).
 
@@ -59,6 +62,7 @@ class Answer:
     headers: dict[str, str]
     body: bytes
     reusable: bool
+    spread: float = 0.0  # seconds from the answer's first bytes to its last
 
 
 class Reader:
@@ -70,6 +74,7 @@ class Reader:
         self.timeout = timeout
         self.buffer = bytearray()
         self.received = 0  # bytes of the answer received so far
+        self.first_at = self.last_at = 0.0  # when its first and its last bytes came
 
     # ---- reading ---------------------------------------------------------------------
 
@@ -88,6 +93,9 @@ class Reader:
             raise TransportError("dropped", self._where(_reason(exc))) from None
         if not data:
             return False
+        self.last_at = time.monotonic()
+        if not self.received:
+            self.first_at = self.last_at
         self.received += len(data)
         self.buffer += data
         return True
@@ -135,7 +143,7 @@ class Reader:
                 continue  # an interim answer (100 Continue): the final one follows
             body, length_known = self._body(method, status, headers)
             reusable = length_known and _keeps_alive(version, headers)
-            return Answer(status, headers, body, reusable)
+            return Answer(status, headers, body, reusable, self.last_at - self.first_at)
         raise TransportError("malformed", f"more than {MAX_INTERIM} interim (1xx) answers")
 
     def _status_line(self) -> tuple[int, int]:

@@ -25,7 +25,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from ._http1 import Answer, Reader, _reason
+from ._http1 import QUICKACK_AVAILABLE, Answer, Reader, _reason
 from ._wire import TransportError, WireRequest, WireResponse
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -35,6 +35,15 @@ _BAD_VALUE = re.compile(r"[\r\n\x00]")
 #: Pauses before trying again to connect to a target that refused: a server restarting
 #: its listener, or a full accept queue, is not yet a target that went away.
 _REFUSED_RETRIES = (0.1, 0.25)
+#: Where ``TCP_QUICKACK`` is missing (not Linux), a server that writes headers and body in
+#: two sends with Nagle on stalls every kept-alive exchange by the client's delayed-ACK
+#: time (up to 200 ms). Its sign: a small answer whose last bytes come this long after its
+#: first, on a reused connection. After that many such answers the transport stops
+#: reusing connections for that target: a fresh connection is acknowledged at once.
+_QUICKACK = QUICKACK_AVAILABLE
+_STALL_SECONDS = 0.03
+_STALLS_BEFORE_FRESH = 2
+_SMALL_ANSWER = 16 << 10
 
 
 class _Stale(Exception):
@@ -72,6 +81,7 @@ class HttpTransport:
         self._pool_size = pool_size
         self._idle: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._stalls = 0  # kept-alive answers that looked delayed by an acknowledgement
 
     def __repr__(self) -> str:
         return f"HttpTransport({self.base_url!r})"
@@ -87,12 +97,15 @@ class HttpTransport:
                 answer = self._exchange(sock, data, request.method, deadline, timeout, reused)
             except _Stale:
                 _close(sock)
-                sock = self._connect(deadline)
+                sock, reused = self._connect(deadline), False
                 answer = self._exchange(sock, data, request.method, deadline, timeout, False)
         except BaseException:
             _close(sock)
             raise
-        if answer.reusable:
+        if reused and _stalled(answer):
+            with self._lock:
+                self._stalls += 1
+        if answer.reusable and self._stalls < _STALLS_BEFORE_FRESH:
             self._checkin(sock)
         else:
             _close(sock)
@@ -210,6 +223,12 @@ def encode(request: WireRequest) -> bytes:
     ):
         lines.append(b"Content-Length: %d" % len(request.body))
     return b"\r\n".join(lines) + b"\r\n\r\n" + request.body
+
+
+def _stalled(answer: Answer) -> bool:
+    """A small answer that came in two parts far apart, with no ``TCP_QUICKACK`` to help."""
+    small = len(answer.body) < _SMALL_ANSWER
+    return not _QUICKACK and small and answer.spread >= _STALL_SECONDS
 
 
 def _tune(sock: socket.socket) -> None:
