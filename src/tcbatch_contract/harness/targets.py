@@ -11,6 +11,7 @@ of created jobs (so that an interrupted run can delete them all).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +68,7 @@ class Observer:
         self.breaches: list[Failure] = []
         self.breach_count = 0
         #: Called when the target can no longer be reached (its port closed mid-run).
-        self.on_unreachable: Any = None
+        self.on_unreachable: Callable[[TransportError], None] | None = None
         self._lock = threading.Lock()
 
     def sent(self) -> None:
