@@ -1,8 +1,10 @@
-"""Serving a WSGI app for a test: waitress on a free loopback port, stopped cleanly."""
+"""Loopback servers for tests: a WSGI app on waitress, or a bare socket server for raw bytes
+and misbehaviour; both on a free 127.0.0.1 port, stopped cleanly."""
 
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -55,3 +57,47 @@ def answering_wrongly(app: Callable, wrong: dict[bytes, bytes]) -> Callable:
         return [body] if environ["REQUEST_METHOD"] != "HEAD" else []
 
     return wrapped
+
+
+@contextlib.contextmanager
+def raw_server(handle: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A one-connection-at-a-time socket server running ``handle`` on each connection."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn, contextlib.suppress(OSError):  # the client hung up: next connection
+                handle(conn)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def read_request(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        rest += conn.recv(65536)
+    return head + b"\r\n\r\n" + rest

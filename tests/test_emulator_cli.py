@@ -9,13 +9,15 @@ import signal
 import subprocess
 import sys
 
+import pytest
 from test_emulator_client import send, tc3, valid
 
 
-def test_serves_until_ctrl_c() -> None:
+@pytest.mark.parametrize("server", ["waitress", "stdlib"])
+def test_serves_until_ctrl_c(server: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
     entry = "import sys; from tcbatch_contract.cli import main; sys.exit(main())"
-    command = [sys.executable, "-c", entry, "emulator", "--port", "0",
+    command = [sys.executable, "-c", entry, "emulator", "--port", "0", "--server", server,
                "--rate-limit", "none", "--fault", "InternalError.CallCvm:SubmitJob@2"]  # fmt: skip
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env

@@ -6,16 +6,14 @@ the test needs to see raw bytes or to misbehave (hang up, stall).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from loopback import serve
+from loopback import raw_server, read_request, serve
 
 from tcbatch_contract.transport import (
     HttpTransport,
@@ -50,50 +48,6 @@ class RecordingApp:
         payload = json.dumps(self.answer).encode()
         start_response("200 OK", [("Content-Type", "application/json")])
         return [payload]
-
-
-@contextlib.contextmanager
-def raw_server(handle: Callable[[socket.socket], None]) -> Iterator[str]:
-    """A one-connection-at-a-time socket server running ``handle`` on each connection."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                handle(conn)
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
-
-
-def read_request(conn: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(rest) < length:
-        rest += conn.recv(65536)
-    return head + b"\r\n\r\n" + rest
 
 
 REQUEST = WireRequest(
@@ -272,3 +226,177 @@ def test_http_replaces_a_kept_alive_connection_the_target_closed() -> None:
         second = transport.send(WireRequest("GET", headers=[("Host", "x")]), 2)
     assert first.json() == second.json() == {}
     assert len(connections) == 2
+
+
+BODY = b'{"Response": {"RequestId": "r"}}'
+
+
+@pytest.mark.parametrize(
+    ("answer", "reusable"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY, True),
+        (
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(BODY)
+            + BODY,
+            False,
+        ),
+        (b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY, False),
+        (
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: %d\r\n\r\n" % len(BODY)
+            + BODY,
+            True,
+        ),
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + BODY, False),
+        (b"HTTP/1.1 200 OK\nContent-Length: %d\n\n" % len(BODY) + BODY, True),
+        (
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5;ext=1\r\n"
+            + BODY[:5]
+            + b"\r\n%x\r\n" % (len(BODY) - 5)
+            + BODY[5:]
+            + b"\r\n0\r\nX-T: 1\r\n\r\n",
+            True,
+        ),
+    ],
+    ids=[
+        "keep-alive",
+        "close",
+        "http-1.0",
+        "http-1.0-keep-alive",
+        "until-close",
+        "bare-lf",
+        "chunked",
+    ],
+)
+def test_http_reads_every_framing_and_keeps_only_what_can_be_kept(
+    answer: bytes, reusable: bool
+) -> None:
+    connections: list[int] = []
+
+    def handle(conn: socket.socket) -> None:
+        connections.append(1)
+        while read_request(conn):
+            # Headers and body in two sends, as many servers write them.
+            conn.sendall(answer[: answer.index(b"{")])
+            time.sleep(0.01)
+            conn.sendall(answer[answer.index(b"{") :])
+            if not reusable:
+                return
+
+    with raw_server(handle) as url:
+        transport = HttpTransport(url)
+        answers = [transport.send(WireRequest("GET", headers=[("Host", "x")]), 5) for _ in range(3)]
+        pooled = list(transport._idle)
+        if reusable:
+            sock = pooled[0]
+            # Both options the module explains: no Nagle on requests, no delayed ACKs.
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        transport.close()
+    assert [a.body for a in answers] == [BODY] * 3
+    assert all(a.status == 200 and a.request_id == "r" for a in answers)
+    assert len(connections) == (1 if reusable else 3)
+    assert len(pooled) == (1 if reusable else 0)
+
+
+def test_http_refuses_to_send_what_http_cannot_carry() -> None:
+    transport = HttpTransport("http://127.0.0.1:1")
+    for request in (
+        WireRequest("GET", headers=[("Host", "x"), ("X-A", "1\r\nX-B: 2")]),
+        WireRequest("G T", headers=[("Host", "x")]),
+        WireRequest("GET", "/a b", headers=[("Host", "x")]),
+    ):
+        with pytest.raises(ValueError, match=r"cannot be sent|not a token|space"):
+            transport.send(request, 1)
+
+
+def _self_signed(tmp_path: Any) -> tuple[str, str]:
+    """A certificate for ``localhost`` and its key, as PEM files."""
+    pytest.importorskip("cryptography")
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_file), str(key_file)
+
+
+def test_https_checks_the_url_host_and_keeps_the_connection(tmp_path: Any) -> None:
+    import ssl
+
+    cert_file, key_file = _self_signed(tmp_path)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_file, key_file)
+    names: list[str | None] = []
+    server_context.sni_callback = lambda sock, name, context: names.append(name)
+
+    def handle(conn: socket.socket) -> None:
+        with server_context.wrap_socket(conn, server_side=True) as tls:
+            while read_request(tls):
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY)
+
+    with raw_server(handle) as url:
+        port = url.rsplit(":", 1)[1]
+        untrusting = HttpTransport(f"https://localhost:{port}", connect_to=f"127.0.0.1:{port}")
+        with pytest.raises(TransportError) as refused:
+            untrusting.send(WireRequest("GET", headers=[("Host", "localhost")]), 5)
+        transport = HttpTransport(f"https://localhost:{port}", connect_to=f"127.0.0.1:{port}")
+        transport._tls = ssl.create_default_context(cafile=cert_file)
+        answers = [
+            transport.send(WireRequest("GET", headers=[("Host", "localhost")]), 5) for _ in range(3)
+        ]
+        transport.close()
+    assert refused.value.kind == "unreachable" and "TLS handshake failed" in refused.value.detail
+    assert [a.body for a in answers] == [BODY] * 3
+    assert names == ["localhost", "localhost"]  # the URL's host, not the connect-to address
+
+
+@pytest.mark.parametrize("quickack", [True, False])
+def test_http_without_quickack_stops_reusing_connections_that_stall(
+    quickack: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where TCP_QUICKACK is missing, answers split by a pause on kept-alive connections
+    (the sign of a delayed-ACK stall) make the transport open a fresh connection each time;
+    where it is there, nothing stalls on the client's side and connections are kept."""
+    monkeypatch.setattr("tcbatch_contract.transport.http._QUICKACK", quickack)
+    connections: list[int] = []
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY)
+
+    def split(conn: socket.socket) -> None:
+        connections.append(1)
+        while read_request(conn):
+            conn.sendall(head)
+            time.sleep(0.06)  # longer than the stall threshold, whatever the load
+            conn.sendall(BODY)
+
+    with raw_server(split) as url:
+        transport = HttpTransport(url)
+        for _ in range(5):
+            assert transport.send(WireRequest("GET", headers=[("Host", "x")]), 5).body == BODY
+        transport.close()
+    # Without: exchange 1 fresh, 2 and 3 reused and split (then closed), 4 and 5 fresh.
+    assert len(connections) == (1 if quickack else 3)

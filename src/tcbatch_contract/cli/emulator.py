@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import re
+import socket
 import sys
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
     parser.add_argument("--port", default="9000", help="port (default %(default)s; 0: any)")
     parser.add_argument("--db", metavar="FILE", help="SQLite file: jobs survive a restart")
+    parser.add_argument(
+        "--server",
+        choices=("waitress", "stdlib"),
+        default="waitress",
+        help="the HTTP server: waitress (default) or the standard library's http.server "
+        "(keep-alive, headers and body in two sends: to try a client against other TCP habits)",
+    )
     parser.add_argument("--secret-id", help=f"the accepted SecretId (default {DEFAULT_SECRET_ID})")
     parser.add_argument("--secret-key", help="its SecretKey (give with --secret-id)")
     parser.add_argument(
@@ -85,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             f"--mutant {args.mutant}: no such mutant; see --list-mutants for the names"
         )
     config = build_config(args)
-    emulator = _listen(config, args.host, int(args.port))
+    emulator = _listen(config, args.host, int(args.port), args.server)
     if args.mutant:
         mutants.apply(emulator.app, args.mutant)
     _print_banner(emulator, config)
@@ -103,16 +111,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _listen(config: EmulatorConfig, host: str, port: int) -> Emulator:
+def _listen(config: EmulatorConfig, host: str, port: int, server: str = "waitress") -> Emulator:
     """The emulator bound to ``host:port`` on ``config``'s store, or ``UsageError``."""
     from ..emulator import Emulator
     from ..emulator.store import StoreError
 
     try:
+        if server == "stdlib":
+            from ..emulator.stdlib_server import StdlibEmulator
+
+            return StdlibEmulator(config, host=host, port=port)
         return Emulator(config, host=host, port=port)
     except StoreError as exc:
         raise UsageError(f"--db {config.db_path}: {exc}") from None
-    except ValueError:  # waitress: the name does not resolve to an address
+    except (ValueError, socket.gaierror):  # waitress / http.server: the name does not resolve
         raise UsageError(
             f"--host {host}: no address by that name; give an IP address such as "
             "127.0.0.1 or a name this machine resolves"

@@ -229,6 +229,11 @@ def _run(
         except ReplayMiss:
             first = spec.transport.misses[0]
             raise UsageError(f"the replay of {args.target} stopped: {first}") from None
+    if runner.gone is not None:
+        raise UsageError(
+            f"{args.target} stopped answering during the run ({runner.gone.detail}); "
+            "no verdict: run again once the target is back"
+        )
     scrub = Scrubber(secrets_used)
     try:
         problems, changes = recording.after_run(

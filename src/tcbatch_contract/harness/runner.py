@@ -132,6 +132,8 @@ class Runner:
         self.workers = max(1, min(workers, quota - 1) if quota else workers)
         self.progress = progress
         self.stop = threading.Event()
+        #: Set when the target stopped answering mid-run: the run stops, without verdicts.
+        self.gone: TransportError | None = None
         self._observers: dict[int, Any] = {}
 
     # ---- planning -------------------------------------------------------------------
@@ -182,6 +184,8 @@ class Runner:
     # ---- running --------------------------------------------------------------------
 
     def run(self, target_name: str, endpoint: str | None) -> RunReport:
+        from .driver import Stopped  # a check stopped by the run (the target went away)
+
         started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         clock = time.monotonic()
         parallel, exclusive, decided = self.plan()
@@ -201,7 +205,7 @@ class Runner:
                 if self.stop.is_set():
                     break
                 results.append(self._run_one(check))
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Stopped):
             self._signal_stop()
             notes.append("the run was interrupted: rules not listed did not finish")
         finally:
@@ -256,10 +260,17 @@ class Runner:
             if isinstance(event, threading.Event):
                 event.set()
 
+    def _gone(self, error: TransportError) -> None:
+        """The target refused a connection: it went away; every remaining check would too."""
+        if self.gone is None:
+            self.gone = error
+        self._signal_stop()
+
     def _run_one(self, check: Check) -> RuleResult:
         if self.stop.is_set():
             raise KeyboardInterrupt
         observer = self.targets.observer(check.rule)
+        observer.on_unreachable = self._gone
         self._observers[id(check)] = observer
         if self.progress is not None:
             self.progress.started(check.rule)

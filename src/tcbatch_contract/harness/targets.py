@@ -11,12 +11,21 @@ of created jobs (so that an interrupted run can delete them all).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from ..profile import DOCUMENTED_RATE_LIMIT, TargetProfile
-from ..transport import Client, Credential, RateLimiter, Transport, WireRequest, WireResponse
+from ..transport import (
+    Client,
+    Credential,
+    RateLimiter,
+    Transport,
+    TransportError,
+    WireRequest,
+    WireResponse,
+)
 from .masking import mask_wire
 from .model import Allowance, Failure, Target
 from .response_form import RULE as RESPONSE_FORM
@@ -58,6 +67,8 @@ class Observer:
         self.answers = 0
         self.breaches: list[Failure] = []
         self.breach_count = 0
+        #: Called when the target can no longer be reached (its port closed mid-run).
+        self.on_unreachable: Callable[[TransportError], None] | None = None
         self._lock = threading.Lock()
 
     def sent(self) -> None:
@@ -112,6 +123,10 @@ class ObservedTransport:
         token = _RULE.set(self.observer.rule)
         try:
             response = self.inner.send(request, timeout)
+        except TransportError as exc:
+            if exc.kind == "unreachable" and self.observer.on_unreachable is not None:
+                self.observer.on_unreachable(exc)
+            raise
         finally:
             _RULE.reset(token)
         self.observer.answered(request, response)

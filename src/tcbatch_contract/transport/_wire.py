@@ -14,11 +14,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, Protocol
 
-TransportErrorKind = Literal["unreachable", "timeout", "dropped"]
+#: unreachable: no connection; timeout: no complete answer in time; dropped: the connection
+#: ended (or was reset) before the answer did; malformed: the answer is not HTTP/1.x;
+#: oversize: the answer passes a size limit (headers, body).
+TransportErrorKind = Literal["unreachable", "timeout", "dropped", "malformed", "oversize"]
 
 
 class TransportError(Exception):
-    """The target gave no HTTP answer: it could not be reached, took too long, or hung up."""
+    """The target gave no usable HTTP answer: it could not be reached, took too long, hung
+    up, answered with something that is not HTTP, or with more than the harness reads."""
 
     def __init__(self, kind: TransportErrorKind, detail: str) -> None:
         super().__init__(f"{kind}: {detail}")

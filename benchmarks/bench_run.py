@@ -1,0 +1,246 @@
+"""The harness's pace against three servings of the emulator, beside each server's capacity.
+
+One run, side by side:
+
+(a) the emulator in-process (``--target emulator``): no sockets, the ceiling that request
+    generation and judging set;
+(b) the emulator on waitress, as ``tcbatch-contract emulator`` serves it;
+(c) the emulator on the standard library's ``http.server`` (keep-alive, headers and body
+    in two sends, Nagle on: ``tcbatch_contract.emulator.stdlib_server``).
+
+For (b) and (c) it first measures the server's raw capacity: one client process sending a
+pre-signed request (a signature stays valid for five minutes) on a fresh connection each
+time. Then it runs ``tcbatch-contract run --target URL`` in a child process with a fixed
+rule subset and seed, reads the request count and the run's seconds from its summary
+line, and prints requests/s and their ratio to the capacity. Against (c) it also times
+kept-alive exchanges with plain ``http.client`` (which the transport used to be built on)
+and with the harness's transport, per exchange. It writes a Markdown table into
+``benchmarks/results/bench-run.md``. It prints numbers and never fails on them::
+
+    python benchmarks/bench_run.py [--seconds 3] [--rules B1,B6,S3,P1,P2,P5,P7]
+        [--max-examples 10] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tcbatch_contract.emulator import (
+    DEFAULT_SECRET_ID,
+    DEFAULT_SECRET_KEY,
+    Emulator,
+    EmulatorConfig,
+)
+from tcbatch_contract.emulator.stdlib_server import StdlibEmulator
+from tcbatch_contract.transport import Client, Credential, HttpTransport, WireRequest
+from tcbatch_contract.transport.http import encode
+
+RESULTS = Path(__file__).resolve().parent / "results" / "bench-run.md"
+RULES = "B1,B6,S3,P1,P2,P5,P7"
+SUMMARY = re.compile(r"(\d+) cases, (\d+) requests in ([0-9.]+) s")
+PARAMS = {"JobId": "job-00000000"}  # DescribeJob of a job that does not exist
+
+
+def describe_request(endpoint: str) -> WireRequest:
+    """A signed DescribeJob, as the harness builds it (valid for five minutes)."""
+    transport = HttpTransport(endpoint)
+    credential = Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+    return Client(transport, credential, "ap-guangzhou").build("DescribeJob", PARAMS)
+
+
+# ---- client loops, each in its own process ------------------------------------------
+
+
+def fresh_connections(address: tuple[str, int], data: bytes, seconds: float, out: Any) -> None:
+    """Raw capacity: connect, send, read to the close, again."""
+    count = errors = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(data)
+            answer = bytearray()
+            while chunk := sock.recv(65536):
+                answer += chunk
+        count += 1
+        errors += not (answer.startswith(b"HTTP/1.") and b'"RequestId"' in answer)
+    out.put((count, errors, []))
+
+
+def http_client_keepalive(host: str, request: WireRequest, seconds: float, out: Any) -> None:
+    """Plain ``http.client`` on one kept-alive connection."""
+    name, port = host.rsplit(":", 1)
+    conn = http.client.HTTPConnection(name, int(port), timeout=10)
+    count = errors = 0
+    times: list[float] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        conn.request(request.method, request.target, request.body, dict(request.headers))
+        response = conn.getresponse()
+        data = response.read()
+        times.append(time.monotonic() - started)
+        count += 1
+        errors += response.status != 200 or b'"RequestId"' not in data
+    conn.close()
+    out.put((count, errors, times))
+
+
+def transport_keepalive(endpoint: str, request: WireRequest, seconds: float, out: Any) -> None:
+    """The harness's transport, kept-alive connections."""
+    transport = HttpTransport(endpoint)
+    count = errors = 0
+    times: list[float] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        answer = transport.send(request, 10)
+        times.append(answer.seconds)
+        count += 1
+        errors += answer.status != 200 or answer.request_id is None
+    transport.close()
+    out.put((count, errors, times))
+
+
+def in_child(loop: Any, *args: Any, seconds: float) -> tuple[float, int, list[float]]:
+    """Run ``loop`` in a fresh process (no GIL shared with the server): rate, errors, times."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=loop, args=(*args, seconds, queue))
+    process.start()
+    count, errors, times = queue.get(timeout=seconds + 120)
+    process.join()
+    return count / seconds, errors, times
+
+
+# ---- the harness --------------------------------------------------------------------
+
+
+def harness(target: str, args: argparse.Namespace) -> dict[str, float]:
+    """``tcbatch-contract run`` in a child process: requests, the run's seconds, rate."""
+    entry = "import sys; from tcbatch_contract.cli import main; sys.exit(main())"
+    command = [sys.executable, "-c", entry, "run", "--target", target, "--rules", args.rules]
+    command += ["--max-examples", str(args.max_examples), "--seed", str(args.seed)]
+    if target == "emulator":
+        command += ["--rate-limit", "1000000"]  # the in-process emulator paces otherwise
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    env.update(TENCENTCLOUD_SECRET_ID=DEFAULT_SECRET_ID, TENCENTCLOUD_SECRET_KEY=DEFAULT_SECRET_KEY)
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
+    wall = time.monotonic() - started
+    match = SUMMARY.search(done.stdout)
+    if match is None:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
+        raise SystemExit(
+            f"the run against {target} gave no summary (exit {done.returncode}): {tail}"
+        )
+    requests, seconds = int(match[2]), float(match[3])
+    return {"requests": requests, "seconds": seconds, "rate": requests / seconds, "wall": wall,
+            "exit": done.returncode}  # fmt: skip
+
+
+# ---- the run ------------------------------------------------------------------------
+
+
+def serve_and_measure(
+    name: str, server: Any, args: argparse.Namespace, notes: dict[str, Any]
+) -> dict[str, Any]:
+    with server:
+        request = describe_request(server.endpoint)
+        closing = encode(request.with_header("Connection", "close"))
+        host, port = server.host.rsplit(":", 1)
+        capacity, errors, _ = in_child(
+            fresh_connections, (host, int(port)), closing, seconds=args.seconds
+        )
+        print(f"{name}: {capacity:,.0f} requests/s on fresh connections ({errors} errors)")
+        if isinstance(server, StdlibEmulator):
+            for label, loop, target in (
+                ("http.client, kept-alive", http_client_keepalive, server.host),
+                ("HttpTransport, kept-alive", transport_keepalive, server.endpoint),
+            ):
+                rate, errs, times = in_child(loop, target, request, seconds=args.seconds)
+                median = statistics.median(times) * 1000 if times else float("nan")
+                notes[label] = (rate, median, errs)
+                print(f"{name}: {label}: {rate:,.0f} requests/s, {median:.2f} ms per exchange")
+        run = harness(server.endpoint, args)
+    print(f"{name}: the harness: {run['requests']} requests in {run['seconds']:.1f} s, "
+          f"{run['rate']:.1f} requests/s, {run['rate'] / capacity:.1%} of capacity")  # fmt: skip
+    return {"capacity": capacity, **run}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="per capacity measurement")
+    parser.add_argument("--rules", default=RULES)
+    parser.add_argument("--max-examples", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    config = EmulatorConfig(rate_limit=None, job_quota=None)
+    rows: dict[str, dict[str, Any]] = {}
+    keepalive: dict[str, Any] = {}
+
+    run = harness("emulator", args)
+    print(f"(a) in-process: the harness: {run['requests']} requests in {run['seconds']:.1f} s, "
+          f"{run['rate']:.1f} requests/s")  # fmt: skip
+    rows["(a) emulator in-process"] = {"capacity": None, **run}
+    rows["(b) emulator on waitress"] = serve_and_measure("(b) waitress", Emulator(config), args, {})
+    rows["(c) emulator on http.server"] = serve_and_measure(
+        "(c) http.server", StdlibEmulator(config), args, keepalive
+    )
+    write(rows, keepalive, args, load)
+
+
+def write(
+    rows: dict[str, dict[str, Any]],
+    keepalive: dict[str, Any],
+    args: argparse.Namespace,
+    load: float,
+) -> None:
+    lines = [
+        "# The harness's pace against three servings of the emulator",
+        "",
+        f"`python benchmarks/bench_run.py --rules {args.rules} --max-examples "
+        f"{args.max_examples} --seed {args.seed} --seconds {args.seconds:g}`; "
+        f"{os.cpu_count()} cores, load average {load:.1f} at the start, Python "
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        "| target | server capacity, fresh connections (req/s) | harness requests | "
+        "harness run (s) | harness (req/s) | harness / capacity |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in rows.items():
+        capacity = row["capacity"]
+        shown = f"{capacity:,.0f}" if capacity else "—"
+        ratio = f"{row['rate'] / capacity:.1%}" if capacity else "—"
+        lines.append(
+            f"| {name} | {shown} | {row['requests']} | {row['seconds']:.1f} | "
+            f"{row['rate']:.1f} | {ratio} |"
+        )
+    lines += [
+        "",
+        "Kept-alive exchanges against (c), one client process, the same signed DescribeJob:",
+        "",
+        "| client | requests/s | median ms per exchange |",
+        "|---|---:|---:|",
+    ]
+    for label, (rate, median, _) in keepalive.items():
+        lines.append(f"| {label} | {rate:,.0f} | {median:.2f} |")
+    lines.append("")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+    print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
