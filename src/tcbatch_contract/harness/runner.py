@@ -115,7 +115,8 @@ def probe(targets: Targets, timeout: float) -> None:
     except TransportError as exc:
         if exc.kind == "timeout":
             raise Unreachable(f"{name} did not answer within {limit:g} s") from None
-        raise Unreachable(f"{name} is unreachable: {exc.detail}") from None
+        detail = exc.detail.removeprefix(f"{targets.spec.endpoint}: ")  # said already
+        raise Unreachable(f"{name} is unreachable: {detail}") from None
     answer = result.wire_response
     if answer is not None and answer.response is None:
         kind = (answer.content_type or "no Content-Type").split(";")[0]
