@@ -340,3 +340,18 @@ def test_the_pytest_face_stops_once_naming_its_own_option(
     assert "Traceback" not in out + err
     assert "--tcbatch---" not in err and "--rules: " not in err
     assert len(err.strip().splitlines()) <= 3, err
+
+
+def test_shell_completion_through_argcomplete(tmp_path: Path) -> None:
+    """The documented set-up (``register-python-argcomplete``) calls the command like this."""
+    pytest.importorskip("argcomplete")
+    answer = tmp_path / "completions"
+    line = "tcbatch-contract run --max-"
+    env = {**_env(), "_ARGCOMPLETE": "1", "_ARGCOMPLETE_IFS": "\n", "COMP_LINE": line,
+           "COMP_POINT": str(len(line)), "_ARGCOMPLETE_STDOUT_FILENAME": str(answer)}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "tcbatch_contract"], env=env, cwd=tmp_path, timeout=60,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert answer.read_text().split() == ["--max-examples"]
