@@ -264,6 +264,13 @@ def test_a_profile_file_without_credentials_is_no_credential(tmp_path: Path, cap
     refused(["run", "--target", "http://127.0.0.1:9"], capsys, "--secret-id", "credentials")
 
 
+def test_a_malformed_profile_file_is_named(tmp_path: Path, capsys) -> None:
+    profile = tmp_path / "home" / ".tencentcloud" / "credentials"
+    profile.parent.mkdir(parents=True)
+    profile.write_text("secret_id = x\n", encoding="utf-8")
+    refused(["run", "--target", "http://127.0.0.1:9"], capsys, str(profile), "INI")
+
+
 # ---- separate processes: a closed pipe, python -m, the pytest plugin --------------------
 
 

@@ -66,7 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, where a reader gone away is caught, not at exit
+        return code
     except UsageError as exc:
         print(f"tcbatch-contract {args.command}: error: {exc}", file=sys.stderr)
         return 2
