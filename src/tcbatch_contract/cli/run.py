@@ -9,19 +9,19 @@ target needs real credentials and states what it is configured with through opti
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import secrets
 import signal
 from contextlib import ExitStack
 from typing import Any
-from urllib.parse import urlsplit
 
-from ._common import (
-    UsageError,
-    add_profile_arguments,
-    check_output_directory,
-    check_output_file,
+from ._common import UsageError, add_profile_arguments
+from ._run_checks import (
+    check_outputs,
+    is_builtin_target,
+    option,
+    url_credential,
+    url_parts,
 )
 
 DEFAULT_MAX_EXAMPLES = 60
@@ -165,21 +165,6 @@ def run_command(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         spec, secrets_used = _target_spec(args, stack)
         return _run(args, spec, secrets_used, replay)
-
-
-def option(args: argparse.Namespace, name: str) -> str:
-    """How the user spells option ``name``: ``--name`` here, ``--tcbatch-name`` under pytest."""
-    return getattr(args, "option_prefix", "--") + name
-
-
-def check_outputs(args: argparse.Namespace) -> None:
-    """Refuse, before anything is sent, an output that could not be written after the run."""
-    if args.junit_xml:
-        check_output_file("--junit-xml", args.junit_xml)
-    if args.report:
-        check_output_file("--report", args.report)
-    if args.record:
-        check_output_directory("--record", args.record)
 
 
 def _replay_record(args: argparse.Namespace) -> Any:
@@ -340,28 +325,8 @@ def _validate(args: argparse.Namespace) -> None:
                 f"{option(args, 'connect-to')} {args.connect_to!r}: give ADDRESS:PORT, "
                 "e.g. 127.0.0.1:9000"
             )
-    if not _is_special_target(args.target):
-        _url_parts(args)
-
-
-def _is_special_target(target: str) -> bool:
-    return target in ("emulator", "emulator+http") or target.startswith("replay:")
-
-
-def _url_parts(args: argparse.Namespace) -> Any:
-    """The target URL, split; a UsageError for anything that is not an http(s) URL."""
-    name = option(args, "target")
-    try:
-        parts = urlsplit(args.target)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError as exc:
-        raise UsageError(f"{name} {args.target!r}: not a URL ({exc})") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(
-            f"{name} {args.target!r}: give emulator, emulator+http, an http(s):// URL, "
-            "or replay:DIR"
-        )
-    return parts
+    if not is_builtin_target(args.target):
+        url_parts(args)
 
 
 def _selected(value: str | None, known: list[str], name: str = "--rules") -> set[str] | None:
@@ -442,7 +407,7 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
             config.denied_secret_key,
         ]
         return spec, used
-    parts = _url_parts(args)
+    parts = url_parts(args)
     credential, source = url_credential(args)
     args.credential_source = source
     host = parts.hostname
@@ -481,28 +446,6 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
     )
     used = [credential.secret_id, credential.secret_key, credential.token]
     return spec, [*used, args.denied_secret_id, args.denied_secret_key]
-
-
-def url_credential(args: argparse.Namespace) -> tuple[Any, str]:
-    """The credential of a URL target, found as the official SDK finds it; and its source."""
-    from pathlib import Path
-
-    from ..transport.credential import CredentialFileError, find_credential
-
-    home = os.environ.get("HOME")
-    try:
-        found = find_credential(
-            args.secret_id, args.secret_key, args.token, os.environ, Path(home) if home else None
-        )
-    except CredentialFileError as exc:
-        raise UsageError(str(exc)) from None
-    if found is None:
-        raise UsageError(
-            f"a URL target needs credentials: give {option(args, 'secret-id')} and "
-            f"{option(args, 'secret-key')}, set TENCENTCLOUD_SECRET_ID and "
-            "TENCENTCLOUD_SECRET_KEY, or write them in ~/.tencentcloud/credentials"
-        )
-    return found
 
 
 def _fresh_credential() -> tuple[str, str]:

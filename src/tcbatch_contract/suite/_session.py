@@ -49,7 +49,7 @@ def run_arguments(config: pytest.Config) -> argparse.Namespace:
         cli._replay_record(args)
         cli._defaults(args)
         cli._validate(args)
-        if not cli._is_special_target(args.target):
+        if not cli.is_builtin_target(args.target):
             cli.url_credential(args)  # what ``run`` refuses, refused before anything starts
     except UsageError as exc:
         raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
@@ -106,7 +106,7 @@ def probe_url_target(config: pytest.Config) -> None:
     from ..cli import run as cli
 
     args = run_arguments(config)
-    if cli._is_special_target(args.target):
+    if cli.is_builtin_target(args.target):
         return  # the emulator is in-process; a replay is offline
     with ExitStack() as stack:
         try:
