@@ -31,10 +31,10 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tcbatch_contract._resources import openapi_file
 from tcbatch_contract.emulator import Emulator, EmulatorConfig, mutants
 
 HERE = Path(__file__).resolve().parent
@@ -62,9 +62,7 @@ def st_run(mutant: str | None, *, max_examples: int, seed: int) -> dict[str, Any
         if mutant is not None:
             mutants.apply(emulator.app, mutant)
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tcbc-anchor-")))
-        spec = stack.enter_context(
-            resources.as_file(resources.files("tcbatch_contract.contracts") / "openapi.yaml")
-        )
+        spec = stack.enter_context(openapi_file())
         report, count = work / "report.json", work / "requests"
         env = {
             **os.environ,

@@ -190,3 +190,15 @@ def test_masking_helpers() -> None:
     }
     line = curl_line(signed("v1-get").to_dict(), "http://127.0.0.1:9000")
     assert line.startswith("# the signature is masked") and SECRET_ID not in line
+
+
+def test_html_rows_are_classed_by_their_status_only_and_every_table_has_a_header() -> None:
+    import re
+
+    page = render_html(report_blocks(sample_report()))
+    classes = re.findall(r'<tr class="([^"]*)">', page)
+    assert classes and set(classes) <= {status.value for status in Status}
+    statuses = {r.status.value for r in sample_report().results}
+    assert set(classes) == statuses  # one class per rule row, from its status
+    for head in re.findall(r"<thead><tr>(.*?)</tr></thead>", page):
+        assert "<th></th>" not in head

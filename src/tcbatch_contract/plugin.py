@@ -23,6 +23,9 @@ _FORMS = ("mixed", "tc3-post", "tc3-get", "v1-get", "v1-post")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    # The command line's defaults, so that the two faces cannot disagree (a light import).
+    from tcbatch_contract.cli.run import DEFAULT_MAX_EXAMPLES
+
     group = parser.getgroup("tcbatch", "tcbatch-contract conformance suite (tcbatch-contract run)")
     add = group.addoption
     add("--tcbatch-target", default="emulator", metavar="TARGET",
@@ -30,15 +33,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--tcbatch-region", default=None, help="Region of the requests (default ap-guangzhou)")
     add("--tcbatch-known-env-id", action="append", default=[], metavar="ID",
         help="a compute environment the target has (B9; repeatable)")  # fmt: skip
-    add("--tcbatch-secret-id", default=None, help="default: env TENCENTCLOUD_SECRET_ID")
-    add("--tcbatch-secret-key", default=None, help="default: env TENCENTCLOUD_SECRET_KEY")
+    add("--tcbatch-secret-id", default=None,
+        help="default: env TENCENTCLOUD_SECRET_ID, then ~/.tencentcloud/credentials")  # fmt: skip
+    add("--tcbatch-secret-key", default=None,
+        help="default: env TENCENTCLOUD_SECRET_KEY, then ~/.tencentcloud/credentials")  # fmt: skip
+    add("--tcbatch-token", default=None,
+        help="a temporary credential's token (default: env TENCENTCLOUD_SESSION_TOKEN)")  # fmt: skip
     add("--tcbatch-denied-secret-id", default=None, help="a credential denied Batch (B31)")
     add("--tcbatch-denied-secret-key", default=None)
     add("--tcbatch-job-quota", type=int, default=None, metavar="N", help="job quota (B30)")
     add("--tcbatch-rate-limit", type=int, default=None, metavar="N",
         help="requests/s per (SecretId, Action) (P9)")  # fmt: skip
     add("--tcbatch-max-examples", type=int, default=None, metavar="N",
-        help="generated cases per rule (default 25)")  # fmt: skip
+        help=f"generated cases per rule (default {DEFAULT_MAX_EXAMPLES})")  # fmt: skip
     add("--tcbatch-seed", type=int, default=None, help="the run's seed (default 0)")
     add("--tcbatch-rules", default=None, metavar="ID,...", help="check only these rules")
     add("--tcbatch-form", default=None, choices=_FORMS, help="form of generated cases")
@@ -58,11 +65,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "tcbatch: a test of the tcbatch-contract conformance suite (one rule)"
     )
     if _suite_options_given(config):
-        # Refuse a bad value at once (exit status 4, one line), as ``run`` does.
-        from tcbatch_contract.suite._session import declared, rule_ids
+        # Refuse a bad value at once (exit status 4, one line), as ``run`` does; and a URL
+        # target that cannot be checked at all (unreachable, not the API, credential
+        # refused) once, here, rather than with an error in every test. Under xdist the
+        # controller has probed before any worker starts.
+        from tcbatch_contract.suite._session import declared, probe_url_target, rule_ids
 
         rule_ids(config)
         declared(config)
+        if not hasattr(config, "workerinput"):
+            probe_url_target(config)
 
 
 def _suite_options_given(config: pytest.Config) -> bool:

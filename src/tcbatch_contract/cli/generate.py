@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._common import UsageError, add_profile_arguments
+from ._common import UsageError, add_profile_arguments, check_output_file
 
 _ENV_ID = re.compile(r"env-[a-z0-9]{8}")
 _REGION = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)+")
@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise UsageError(f"--count must be at least 1, not {args.count}")
     profile = _profile(args)
+    if args.output != "-":
+        check_output_file("--output", args.output)
     if args.valid:
         strategy = strategies.valid_cases(profile)
     elif args.multi:

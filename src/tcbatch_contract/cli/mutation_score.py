@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._common import UsageError
+from ._common import UsageError, check_output_file, plain_help
 
 DEFAULT_TIMEOUT = 10.0
 #: Cases per generated rule in a mutated run's first, quick pass over every check.
@@ -64,7 +64,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "mutation-score",
         help="run the default suite against every seeded bug of the emulator; report catches",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        description=plain_help(__doc__.split("\n\n")[1] if __doc__ else None),
     )
     parser.add_argument(
         "--mutants", metavar="NAME,...", help="only these mutants (default: all; see emulator "
@@ -75,8 +75,9 @@ def register(subparsers: Any) -> None:
         help="worker processes (default: the number of cores, at most 2)",
     )  # fmt: skip
     parser.add_argument(
-        "--max-examples", type=int, default=25, metavar="N",
-        help="generated cases per generated rule (default 25, as run)",
+        "--max-examples", type=int, default=ScoreSettings.max_examples, metavar="N",
+        help=f"generated cases per generated rule (default {ScoreSettings.max_examples}; "
+        "fewer than run's, for a quicker score)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0, help="the runs' seed (default 0)")
     parser.add_argument(
@@ -100,8 +101,11 @@ def run(args: argparse.Namespace) -> int:
         value = getattr(args, option)
         if value is not None and value < 1:
             raise UsageError(f"--{option.replace('_', '-')} {value}: give 1 or more")
-    if args.timeout <= 0:
+    if not args.timeout > 0:
         raise UsageError(f"--timeout {args.timeout}: give a positive number of seconds")
+    for name, path in (("--json", args.json), ("--markdown", args.markdown)):
+        if path:
+            check_output_file(name, path)
     settings = ScoreSettings(args.max_examples, args.seed, args.timeout)
     workers = args.workers or min(2, os.cpu_count() or 1)
     started = time.monotonic()

@@ -9,15 +9,20 @@ target needs real credentials and states what it is configured with through opti
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import secrets
 import signal
 from contextlib import ExitStack
 from typing import Any
-from urllib.parse import urlsplit
 
 from ._common import UsageError, add_profile_arguments
+from ._run_checks import (
+    check_outputs,
+    is_builtin_target,
+    option,
+    url_credential,
+    url_parts,
+)
 
 DEFAULT_MAX_EXAMPLES = 60
 DEFAULT_WORKERS = 1
@@ -34,7 +39,8 @@ exit status:
   0  conformant: no rule failed (skipped rules and harness errors are listed, and do not
      fail the run on their own)
   1  at least one rule failed
-  2  bad usage, an unreachable target, or a target that refuses the credential
+  2  bad usage, an unreachable target, a target that does not speak the API, or one
+     that refuses the credential (nothing is sent after the first request)
   130 interrupted (jobs the run created are deleted first)
 A replay (--target replay:DIR) exits 2 when it did not send exactly the recorded
 requests, and 1 when a rule's verdict differs from the recorded one.
@@ -64,9 +70,18 @@ def register(subparsers: Any) -> None:
         "or replay:DIR (a recorded run, offline)",
     )
     add_profile_arguments(parser)
-    cred = parser.add_argument_group("credentials (URL targets)")
-    cred.add_argument("--secret-id", help="default: env TENCENTCLOUD_SECRET_ID")
-    cred.add_argument("--secret-key", help="default: env TENCENTCLOUD_SECRET_KEY")
+    cred = parser.add_argument_group(
+        "credentials (URL targets)",
+        "Default: as the official SDK finds them: env TENCENTCLOUD_SECRET_ID and "
+        "TENCENTCLOUD_SECRET_KEY, then ~/.tencentcloud/credentials [default].",
+    )
+    cred.add_argument("--secret-id", help="give with --secret-key")
+    cred.add_argument("--secret-key", help="give with --secret-id")
+    cred.add_argument(
+        "--token",
+        help="a temporary credential's token, sent as X-TC-Token (default: env "
+        "TENCENTCLOUD_SESSION_TOKEN)",
+    )
     cred.add_argument("--denied-secret-id", help="a credential the target denies Batch to (B31)")
     cred.add_argument("--denied-secret-key")
     profile = parser.add_argument_group("target configuration")
@@ -84,7 +99,11 @@ def register(subparsers: Any) -> None:
     )
     gen.add_argument("--seed", type=int, default=None, help="the run's seed (default 0)")
     gen.add_argument(
-        "--workers", type=int, default=None, metavar="N", help="checks run at once (default 1)"
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"checks run at once (default {DEFAULT_WORKERS})",
     )
     gen.add_argument("--rules", metavar="ID,...", help="check only these rules")
     gen.add_argument(
@@ -142,6 +161,7 @@ def run_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--report {args.report}: the report file must end in .md or .html")
     if args.record and replay is not None:
         raise UsageError(f"--record {args.record}: a replay cannot be recorded again")
+    check_outputs(args)
     with ExitStack() as stack:
         spec, secrets_used = _target_spec(args, stack)
         return _run(args, spec, secrets_used, replay)
@@ -154,7 +174,7 @@ def _replay_record(args: argparse.Namespace) -> Any:
     try:
         return replay_options(args)
     except CassetteError as exc:
-        raise UsageError(f"--target {args.target}: {exc}") from None
+        raise UsageError(f"{option(args, 'target')} {args.target}: {exc}") from None
 
 
 def _defaults(args: argparse.Namespace) -> None:
@@ -179,9 +199,8 @@ def _run(
     from ..harness.report_doc import write_report
     from ..harness.report_junit import write_junit
     from ..harness.runner import (
-        CredentialRefused,
         Runner,
-        Unreachable,
+        TargetUnusable,
         all_checks,
         catalogue_rules,
         known_rule_ids,
@@ -195,7 +214,7 @@ def _run(
     rules = catalogue_rules()
     known = known_rule_ids(checks, rules)
     selected = _selected(args.rules, known)
-    expectations = _expectations(args.expectations, known)
+    expectations = _expectations(args, known)
     settings = RunSettings(
         max_examples=args.max_examples,
         seed=args.seed,
@@ -210,9 +229,11 @@ def _run(
         recorder = recording.record_spec(spec, secrets_used)
         spec = recording.recorded(spec, recorder)
     targets = Targets(spec)
+    if getattr(args, "credential_source", None):
+        print(f"{args.target}: signing with the credential from {args.credential_source}")
     try:
         probe(targets, args.timeout)
-    except (Unreachable, CredentialRefused, ReplayMiss) as exc:
+    except (TargetUnusable, ReplayMiss) as exc:
         raise UsageError(str(exc)) from None
     runner = Runner(
         targets,
@@ -265,36 +286,55 @@ def _run(
     return max(report.exit_code, 1) if changes else report.exit_code
 
 
-def _expectations(path: str | None, known: list[str]) -> Any:
-    if not path:
+def _expectations(args: argparse.Namespace, known: list[str]) -> Any:
+    if not args.expectations:
         return None
     from ..harness.expectations import ExpectationsError, load
 
     try:
-        return load(path, known)
+        return load(args.expectations, known)
     except ExpectationsError as exc:
-        raise UsageError(f"--expectations {exc}") from None
+        raise UsageError(f"{option(args, 'expectations')}: {exc}") from None
 
 
 def _validate(args: argparse.Namespace) -> None:
     for name in ("max_examples", "workers", "job_quota", "rate_limit"):
         value = getattr(args, name)
         if value is not None and value < 1:
-            raise UsageError(f"--{name.replace('_', '-')} {value}: give a number of 1 or more")
+            name = option(args, name.replace("_", "-"))
+            raise UsageError(f"{name} {value}: give a number of 1 or more")
     if args.allow_billable is not None and args.allow_billable < 0:
-        raise UsageError(f"--allow-billable {args.allow_billable}: give 0 or more")
-    if args.timeout <= 0:
-        raise UsageError(f"--timeout {args.timeout}: give a positive number of seconds")
+        name = option(args, "allow-billable")
+        raise UsageError(f"{name} {args.allow_billable}: give 0 or more")
+    if not args.timeout > 0:
+        name = option(args, "timeout")
+        raise UsageError(f"{name} {args.timeout}: give a positive number of seconds")
     if args.region is not None and not _REGION.fullmatch(args.region):
-        raise UsageError(f"--region {args.region!r}: a Region looks like ap-guangzhou")
+        name = option(args, "region")
+        raise UsageError(f"{name} {args.region!r}: a Region looks like ap-guangzhou")
     for env_id in args.known_env_id:
         if not _ENV_ID.fullmatch(env_id):
-            raise UsageError(f"--known-env-id {env_id!r}: an env id looks like env-xxxxxxxx")
-    if bool(args.denied_secret_id) != bool(args.denied_secret_key):
-        raise UsageError("give --denied-secret-id and --denied-secret-key together, or neither")
+            name = option(args, "known-env-id")
+            raise UsageError(f"{name} {env_id!r}: an env id looks like env-xxxxxxxx")
+    for first, second in (("denied-secret-id", "denied-secret-key"), ("secret-id", "secret-key")):
+        if bool(getattr(args, first.replace("-", "_"))) != bool(
+            getattr(args, second.replace("-", "_"))
+        ):
+            raise UsageError(
+                f"give {option(args, first)} and {option(args, second)} together, or neither"
+            )
+    if args.connect_to is not None:
+        address, _, port = args.connect_to.rpartition(":")
+        if not address or not port.isdigit() or not 0 < int(port) < 65536:
+            raise UsageError(
+                f"{option(args, 'connect-to')} {args.connect_to!r}: give ADDRESS:PORT, "
+                "e.g. 127.0.0.1:9000"
+            )
+    if not is_builtin_target(args.target):
+        url_parts(args)
 
 
-def _selected(value: str | None, known: list[str]) -> set[str] | None:
+def _selected(value: str | None, known: list[str], name: str = "--rules") -> set[str] | None:
     if not value:
         return None
     wanted = [part.strip() for part in value.split(",") if part.strip()]
@@ -302,7 +342,7 @@ def _selected(value: str | None, known: list[str]) -> set[str] | None:
     unknown = [w for w in wanted if w.upper() not in lookup]
     if unknown or not wanted:
         raise UsageError(
-            f"--rules: unknown rule id(s) {', '.join(unknown) or '(none given)'}; "
+            f"{name}: unknown rule id(s) {', '.join(unknown) or '(none given)'}; "
             f"valid ids: {', '.join(known)}"
         )
     return {lookup[w.upper()] for w in wanted}
@@ -319,7 +359,7 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
         try:
             return replay_spec(replay_directory(args.target), args.timeout)  # type: ignore[arg-type,return-value]
         except CassetteError as exc:
-            raise UsageError(f"--target {args.target}: {exc}") from None
+            raise UsageError(f"{option(args, 'target')} {args.target}: {exc}") from None
     region = args.region or DEFAULT_REGION
     regions = DEFAULT_REGIONS if region in DEFAULT_REGIONS else (*DEFAULT_REGIONS, region)
     if args.target in ("emulator", "emulator+http"):
@@ -372,19 +412,9 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
             config.denied_secret_key,
         ]
         return spec, used
-    parts = urlsplit(args.target)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(
-            f"--target {args.target!r}: give emulator, emulator+http, an http(s):// URL, "
-            "or replay:DIR"
-        )
-    secret_id = args.secret_id or os.environ.get("TENCENTCLOUD_SECRET_ID")
-    secret_key = args.secret_key or os.environ.get("TENCENTCLOUD_SECRET_KEY")
-    if not secret_id or not secret_key:
-        raise UsageError(
-            "a URL target needs credentials: give --secret-id and --secret-key, or set "
-            "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY"
-        )
+    parts = url_parts(args)
+    credential, source = url_credential(args)
+    args.credential_source = source
     host = parts.hostname
     loopback = host in _LOOPBACK or host.startswith("127.")
     # The live service is billable even through a proxy on loopback: it gets the live rules.
@@ -405,21 +435,22 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
     try:
         transport = HttpTransport(base, connect_to=args.connect_to)
     except ValueError as exc:
-        raise UsageError(f"--connect-to: {exc}") from None
+        raise UsageError(f"{option(args, 'target')} {args.target!r}: {exc}") from None
     stack.callback(getattr(transport, "close", lambda: None))
     spec = TargetSpec(
         name=args.target,
         profile=profile,
         transport=transport,
         host=parts.netloc,
-        credential=Credential(secret_id, secret_key),
+        credential=credential,
         denied_credential=denied,
         is_loopback=loopback and not live,
         is_live_service=live,
         endpoint=base,
         request_timeout=args.timeout,
     )
-    return spec, [secret_id, secret_key, args.denied_secret_id, args.denied_secret_key]
+    used = [credential.secret_id, credential.secret_key, credential.token]
+    return spec, [*used, args.denied_secret_id, args.denied_secret_key]
 
 
 def _fresh_credential() -> tuple[str, str]:

@@ -70,9 +70,20 @@ def load(path: str | Path, known_rules: Iterable[str]) -> Expectations:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ExpectationsError(f"cannot read {where}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ExpectationsError(f"{where} is not UTF-8 text") from None
     except yaml.YAMLError as exc:
-        raise ExpectationsError(f"{where} is not YAML: {exc}") from None
+        raise ExpectationsError(f"{where} is not YAML: {_yaml_problem(exc)}") from None
     return parse(document, known_rules, where)
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """PyYAML's complaint in one line, placed in the file (its own text names no file)."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return problem
+    return f"{problem} at line {mark.line + 1} column {mark.column + 1}"
 
 
 def parse(document: Any, known_rules: Iterable[str], where: str = "expectations") -> Expectations:

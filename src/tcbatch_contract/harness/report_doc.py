@@ -28,8 +28,10 @@ FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": 
 class Block:
     kind: str  # h1 | h2 | h3 | p | table | code
     text: str = ""
-    rows: tuple[tuple[str, ...], ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()  # a table's header row, then its rows
     lang: str = ""
+    #: A table's column holding a rule status: HTML rows are classed by it (colouring).
+    status_column: int | None = None
 
 
 def report_format(path: str | Path) -> str | None:
@@ -69,7 +71,7 @@ def report_blocks(report: RunReport) -> list[Block]:
         Block(
             "table",
             rows=(
-                ("", ""),
+                ("run", "value"),
                 ("started", report.started),
                 ("target", report.target),
                 ("region", report.profile.region),
@@ -80,7 +82,11 @@ def report_blocks(report: RunReport) -> list[Block]:
             ),
         ),
         Block("h2", "Rules"),
-        Block("table", rows=(_SUMMARY_HEAD, *(_summary_row(r) for r in report.results))),
+        Block(
+            "table",
+            rows=(_SUMMARY_HEAD, *(_summary_row(r) for r in report.results)),
+            status_column=1,
+        ),
     ]
     failing = [r for r in report.results if r.status is Status.FAIL]
     if failing:
@@ -148,7 +154,8 @@ def _declared_blocks(report: RunReport) -> list[Block]:
     if declared:
         blocks.append(Block("h2", "Declared unsupported (expectations file)"))
         rows = [(r.rule, r.status.value, r.reason) for r in declared]
-        blocks.append(Block("table", rows=(("rule", "status", "declaration"), *rows)))
+        rows = (("rule", "status", "declaration"), *rows)
+        blocks.append(Block("table", rows=rows, status_column=1))
     return blocks
 
 
@@ -256,14 +263,22 @@ def render_html(blocks: list[Block]) -> str:
             cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
             lines = [f"<table><thead><tr>{cells}</tr></thead><tbody>"]
             for row in rows:
-                status = row[1].lower() if len(row) > 1 else ""
                 tds = "".join(f"<td>{html.escape(c)}</td>" for c in row)
-                lines.append(f'<tr class="{html.escape(status)}">{tds}</tr>')
+                lines.append(f"<tr{_status_class(block, row)}>{tds}</tr>")
             lines.append("</tbody></table>")
             body.append("\n".join(lines))
     return _HTML_PAGE.format(body="\n".join(body))
 
 
+def _status_class(block: Block, row: tuple[str, ...]) -> str:
+    """`` class="fail"`` for a row of a status column, nothing for any other row."""
+    if block.status_column is None or block.status_column >= len(row):
+        return ""
+    status = row[block.status_column].lower()
+    return f' class="{status}"' if status in _STATUS_CLASSES else ""
+
+
+_STATUS_CLASSES = frozenset(status.value for status in Status)
 _HTML_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>tcbatch-contract report</title>
 <style>

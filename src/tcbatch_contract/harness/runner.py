@@ -40,12 +40,20 @@ _EXTRA_ORDER = ("VALID", "FUZZ")
 PROBE_JOB_ID = "job-00000000"
 
 
-class Unreachable(Exception):
+class TargetUnusable(Exception):
+    """The opening probe found a target that cannot be checked at all."""
+
+
+class Unreachable(TargetUnusable):
     """The target gave no answer to the first request."""
 
 
-class CredentialRefused(Exception):
+class CredentialRefused(TargetUnusable):
     """The target does not accept the run's credential at all."""
+
+
+class NotTheApi(TargetUnusable):
+    """The target answers, but not with the API's ``{"Response": {...}}`` JSON body."""
 
 
 def catalogue_rules() -> list[Any]:
@@ -93,12 +101,29 @@ _NEED_OPTIONS = {
 
 
 def probe(targets: Targets, timeout: float) -> None:
-    """One request, to learn whether the target answers and knows the credential."""
-    client = targets.target().client.replace(timeout=min(timeout, 10.0))
+    """One request, to learn whether the target answers, speaks the API, knows the credential.
+
+    Speaking the API means a JSON body holding a ``Response`` object: whatever its HTTP
+    status or Content-Type parameters, such an answer is the rules' to judge (RESPONSE-FORM
+    among them), so only an answer without one (a web page, a proxy's error) is refused.
+    """
+    limit = min(timeout, 10.0)
+    client = targets.target().client.replace(timeout=limit)
+    name = targets.spec.name
     try:
         result = client.call("DescribeJob", {"JobId": PROBE_JOB_ID})
     except TransportError as exc:
-        raise Unreachable(f"{targets.spec.name} is unreachable ({exc})") from None
+        if exc.kind == "timeout":
+            raise Unreachable(f"{name} did not answer within {limit:g} s") from None
+        detail = exc.detail.removeprefix(f"{targets.spec.endpoint}: ")  # said already
+        raise Unreachable(f"{name} is unreachable: {detail}") from None
+    answer = result.wire_response
+    if answer is not None and answer.response is None:
+        kind = (answer.content_type or "no Content-Type").split(";")[0]
+        raise NotTheApi(
+            f"{name} does not speak the Batch API: it answered DescribeJob with HTTP "
+            f'{answer.status} {kind}, not a JSON {{"Response": ...}} body; check the URL'
+        )
     if result.code in ("AuthFailure.SecretIdNotFound", "AuthFailure.SignatureFailure"):
         raise CredentialRefused(
             f"{targets.spec.name} refused the credential ({result.code}): check --secret-id "

@@ -17,12 +17,13 @@ from typing import Any
 
 import pytest
 
+from ..cli._common import UsageError
 from ..harness.model import Failure, RuleResult, RunSettings, Status
 
 RESPONSE_FORM = "RESPONSE-FORM"
 #: (pytest option, ``run`` attribute) pairs: every option of the suite.
 OPTIONS = (
-    "target", "region", "known_env_id", "secret_id", "secret_key", "denied_secret_id",
+    "target", "region", "known_env_id", "secret_id", "secret_key", "token", "denied_secret_id",
     "denied_secret_key", "job_quota", "rate_limit", "max_examples", "seed", "rules", "form",
     "allow_billable", "timeout", "expectations", "live", "connect_to",
 )  # fmt: skip
@@ -35,7 +36,6 @@ def run_arguments(config: pytest.Config) -> argparse.Namespace:
     if cached is not None:
         return cached
     from ..cli import run as cli
-    from ..cli._common import UsageError
 
     args = argparse.Namespace(
         **{name: config.getoption(f"tcbatch_{name}") for name in OPTIONS},
@@ -43,75 +43,77 @@ def run_arguments(config: pytest.Config) -> argparse.Namespace:
         record=None,
         report=None,
         junit_xml=None,
+        option_prefix="--tcbatch-",
     )
     try:
         cli._replay_record(args)
         cli._defaults(args)
         cli._validate(args)
-        _check_target(args)
+        if not cli.is_builtin_target(args.target):
+            cli.url_credential(args)  # what ``run`` refuses, refused before anything starts
     except UsageError as exc:
         raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
     config.stash[_NAMESPACE] = args
     return args
 
 
-def _check_target(args: argparse.Namespace) -> None:
-    """What ``run`` refuses about the target, refused before anything starts."""
-    import os
-    from urllib.parse import urlsplit
-
-    from ..cli._common import UsageError
-
-    if args.target in ("emulator", "emulator+http") or args.target.startswith("replay:"):
-        return
-    parts = urlsplit(args.target)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(
-            f"--tcbatch-target {args.target!r}: give emulator, emulator+http, an http(s):// "
-            "URL, or replay:DIR"
-        )
-    if not (args.secret_id or os.environ.get("TENCENTCLOUD_SECRET_ID")) or not (
-        args.secret_key or os.environ.get("TENCENTCLOUD_SECRET_KEY")
-    ):
-        raise UsageError(
-            "a URL target needs credentials: give --tcbatch-secret-id and "
-            "--tcbatch-secret-key, or set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY"
-        )
-
-
 def rule_ids(config: pytest.Config) -> list[str]:
     """The rules the suite has a test for: every rule the runner knows, or --tcbatch-rules."""
     from ..cli import run as cli
-    from ..cli._common import UsageError
     from ..harness.runner import all_checks, catalogue_rules, known_rule_ids
 
     args = run_arguments(config)
     known = known_rule_ids(all_checks(), catalogue_rules())
     try:
-        selected = cli._selected(args.rules, known)
+        selected = cli._selected(args.rules, known, cli.option(args, "rules"))
     except UsageError as exc:
-        raise pytest.UsageError(f"--tcbatch-rules: {exc}") from None
+        raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
     return [rule for rule in known if selected is None or rule in selected or rule == RESPONSE_FORM]
 
 
 def declared(config: pytest.Config) -> dict[str, str]:
     """Rule -> reason, for the rules the expectations file declares unsupported today."""
     from ..cli import run as cli
-    from ..cli._common import UsageError
     from ..harness.runner import all_checks, catalogue_rules, known_rule_ids
 
     args = run_arguments(config)
     if not args.expectations:
         return {}
     try:
-        loaded = cli._expectations(
-            args.expectations, known_rule_ids(all_checks(), catalogue_rules())
-        )
+        loaded = cli._expectations(args, known_rule_ids(all_checks(), catalogue_rules()))
     except UsageError as exc:
-        raise pytest.UsageError(f"--tcbatch-{exc}") from None
+        raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
     import datetime as dt
 
     return {rule: e.reason for rule, e in loaded.active(dt.date.today()).items()}
+
+
+def checked_target(spec: Any, timeout: float) -> Any:
+    """The ``Targets`` of ``spec`` once the opening probe passed (pytest.UsageError if not)."""
+    from ..harness.runner import TargetUnusable, probe
+    from ..harness.targets import Targets
+
+    targets = Targets(spec)
+    try:
+        probe(targets, timeout)
+    except TargetUnusable as exc:
+        raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
+    return targets
+
+
+def probe_url_target(config: pytest.Config) -> None:
+    """Refuse, once and before any test, a URL target that cannot be checked at all."""
+    from ..cli import run as cli
+
+    args = run_arguments(config)
+    if cli.is_builtin_target(args.target):
+        return  # the emulator is in-process; a replay is offline
+    with ExitStack() as stack:
+        try:
+            spec, _ = cli._target_spec(args, stack)
+        except UsageError as exc:
+            raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
+        checked_target(spec, args.timeout)
 
 
 class Suite:
@@ -119,10 +121,7 @@ class Suite:
 
     def __init__(self, config: pytest.Config) -> None:
         from ..cli import run as cli
-        from ..cli._common import UsageError
-        from ..harness.runner import CredentialRefused, Unreachable, all_checks, catalogue_rules
-        from ..harness.runner import probe as probe_target
-        from ..harness.targets import Targets
+        from ..harness.runner import all_checks, catalogue_rules
 
         self.args = run_arguments(config)
         self.stack = ExitStack()
@@ -144,12 +143,11 @@ class Suite:
         )
         record = getattr(self.spec.transport, "record", None)
         self.live = record.is_live if record is not None else not self.spec.is_loopback
-        self.targets = Targets(self.spec)
         try:
-            probe_target(self.targets, self.args.timeout)
-        except (Unreachable, CredentialRefused) as exc:
+            self.targets = checked_target(self.spec, self.args.timeout)
+        except pytest.UsageError:
             self.stack.close()
-            raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
+            raise
         self.forms: list[RuleResult] = []
         from ..harness.masking import Scrubber
 
