@@ -230,7 +230,10 @@ def main() -> None:
 
 def report(rows, held, lost, mixed_up, tokens, jobs, tracebacks, starts, elapsed, quick) -> str:
     lines = [
-        f"Soak of `tcbatch-contract emulator --db FILE` ({'--quick' if quick else 'full'}, "
+        "# Emulator soak",
+        "",
+        f"`python benchmarks/soak_emulator.py{' --quick' if quick else ''}`: "
+        f"`tcbatch-contract emulator --db FILE` ({'--quick' if quick else 'full'}, "
         f"{elapsed:.0f} s, {os.cpu_count()} cores, load average "
         f"{os.getloadavg()[0]:.1f} at the end)",
         "",
