@@ -367,7 +367,7 @@ _RULES: tuple[tuple[str, Callable[[Session], Iterator[Case]], str], ...] = (
 
 def protocol_checks() -> list[Any]:
     """Fresh instances of every protocol check, in rule order (P9 included)."""
-    from .stateful_checks import RateLimitCheck
+    from .rate_limit_check import RateLimitCheck
 
     checks: list[Any] = [ProtocolCheck(rule, cases, doc) for rule, cases, doc in _RULES]
     checks.insert(9, RateLimitCheck())

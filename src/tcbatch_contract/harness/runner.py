@@ -364,7 +364,13 @@ def _retag(failure: Failure) -> Failure:
     return replace(failure, rule=RESPONSE_FORM, summary=f"[{failure.rule}] {failure.summary}")
 
 
-_STATUS_WEIGHT = {Status.FAIL: 3, Status.ERROR: 2, Status.PASS: 1, Status.SKIP: 0}
+_STATUS_WEIGHT = {
+    Status.FAIL: 4,
+    Status.ERROR: 3,
+    Status.INCONCLUSIVE: 2,
+    Status.PASS: 1,
+    Status.SKIP: 0,
+}
 
 
 def _merge(results: list[RuleResult]) -> list[RuleResult]:

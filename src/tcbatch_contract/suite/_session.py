@@ -210,6 +210,8 @@ class Suite:
         reason = self.scrub(result.reason)
         if result.status is Status.SKIP:
             pytest.skip(reason or "skipped")
+        if result.status is Status.INCONCLUSIVE:
+            pytest.skip(f"inconclusive, not judged: {reason}")
         if result.status is Status.DRIFT:
             pytest.xfail(reason)
         if result.status is Status.ERROR:
