@@ -91,18 +91,22 @@ class RateLimitCheck(_Scenario):
             return out
 
         def settle(after: float) -> None:
+            # Never more than a window (a replay's recorded times are another clock's).
             self._check_stop()
-            time.sleep(max(0.0, after - time.monotonic()))
+            time.sleep(min(WINDOW + MARGIN, max(0.0, after - time.monotonic())))
 
         # Every earlier request of this key was answered before P9 began: one window clears.
         settle(time.monotonic() + WINDOW + MARGIN)
         full = burst(f"{limit + 1} requests within one second", limit + 1)
-        settle(min(x.left for x in full) + 0.5)
-        more = [*burst("one more while the window is full", 1)]
-        more += burst("and another", 1)
+        # Refusals until the window starts to empty, the last ones as late as they can be,
+        # so that they are still in the window when the next burst arrives.
+        more: list[Sent] = []
+        closes = min(x.left for x in full) + WINDOW - 2 * MARGIN
+        while len(more) < 2 or 2 * more[-1].answered - more[-1].left < closes:
+            more += burst("one more while the window is full", 1)
         # Once the accepted requests have left the window, a full burst fits beside the
         # refused ones, which do not count.
-        accepted = [x.answered for x in full if x.accepted] or [x.answered for x in full]
+        accepted = [x.answered for x in full + more if x.accepted] or [full[-1].answered]
         settle(max(accepted) + WINDOW + MARGIN)
         beside = burst("a full burst beside the refused requests", limit)
         settle(max(x.answered for x in sent) + WINDOW + MARGIN)
@@ -110,21 +114,32 @@ class RateLimitCheck(_Scenario):
         after = burst("a full burst after requests failing P7", limit)
 
         self._judge(s, sent, limit)
-        refused = [x for x in full + more if x.code == REFUSED]
-        if refused and max(x.answered for x in beside) - min(x.left for x in refused) >= WINDOW:
-            s.notes.append("the burst beside the refusals came over a second after them: it "
-                           "does not show that refusals do not count")  # fmt: skip
-        if max(x.answered for x in after) - min(x.left for x in failing) >= WINDOW:
-            s.notes.append("the burst after the requests failing P7 came over a second after "
-                           "them: it does not show that they do not count")  # fmt: skip
+        if s.result.failures:
+            return
+        unshown = []
         took = span(full)
-        if took >= WINDOW and not s.result.failures:
-            s.result.status = Status.INCONCLUSIVE
-            s.result.reason = (
+        if took >= WINDOW:
+            unshown.append(
                 f"{limit + 1} requests sent at once took {took:.2f} s from the first leaving "
                 f"to the last answer, more than the {WINDOW:g} s window: not judged whether "
                 "the target refuses the request over its limit"
             )
+        refused = [x.left for x in full + more if x.code == REFUSED]
+        late = max(x.answered for x in beside) - max(refused, default=-WINDOW)
+        if refused and late >= WINDOW:
+            unshown.append(
+                f"the burst beside the refusals was answered {late:.2f} s after the last "
+                "refusal left, not within the window: not judged whether refusals count"
+            )
+        late = max(x.answered for x in after) - max(x.left for x in failing)
+        if late >= WINDOW:
+            unshown.append(
+                f"the burst after the requests failing P7 was answered {late:.2f} s after the "
+                "last of them left, not within the window: not judged whether they count"
+            )
+        if unshown:
+            s.result.status = Status.INCONCLUSIVE
+            s.result.reason = "; ".join(unshown)
 
     def _check_stop(self) -> None:
         if self.stop.is_set():
@@ -133,7 +148,7 @@ class RateLimitCheck(_Scenario):
     def _judge(self, s: Session, sent: list[Sent], limit: int) -> None:
         """Every answer against what a correct target could have answered at any arrival
         times inside the measured intervals."""
-        for x in _with_recorded_times(sent):
+        for x in sent:
             case = Case(x.label, "tc3-post", lambda r=x.request: r, None, action="SubmitJob")
             if x.result is None:
                 s.fail(case, x.request, None, [f"no answer ({x.error})"])
@@ -184,19 +199,14 @@ def _when(x: Sent, sent: list[Sent]) -> str:
     return f"(left at +{x.left - zero:.3f} s, answered at +{x.answered - zero:.3f} s)"
 
 
-def _with_recorded_times(sent: list[Sent]) -> list[Sent]:
-    """A replay judges the recorded intervals: each answer of a recording carries its own."""
-    stamps = []
-    for x in sent:
-        value = x.result.wire_response.headers.get(TIMING_HEADER) if x.result else None
-        try:
-            left, answered = (float(part) for part in (value or "").split())
-        except ValueError:
-            return sent
-        stamps.append((left, answered))
-    for x, (left, answered) in zip(sent, stamps, strict=True):
-        x.left, x.answered = left, answered
-    return sent
+def _recorded_times(result: ApiResult | None) -> tuple[float, float] | None:
+    """The interval a recording kept with this answer (a replay judges the recorded times)."""
+    value = result.wire_response.headers.get(TIMING_HEADER) if result is not None else None
+    try:
+        left, answered = (float(part) for part in (value or "").split())
+    except ValueError:
+        return None
+    return left, answered
 
 
 def _at_once(s: Session, requests: list[WireRequest], label: str, counted: bool) -> list[Sent]:
@@ -233,5 +243,6 @@ def _at_once(s: Session, requests: list[WireRequest], label: str, counted: bool)
         if counted and s.client.limiter is not None:
             s.client.limiter.record(key)  # the client paces its later requests with these
         name = f"{label}, request {index + 1}" if len(requests) > 1 else label
+        left, answered = _recorded_times(result) or (left, answered)
         sent.append(Sent(name, counted, requests[index], left, answered, result, error))
     return sent

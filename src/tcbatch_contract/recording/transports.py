@@ -25,6 +25,7 @@ from typing import Any
 from vcr.request import Request
 
 from ..harness.masking import Scrubber
+from ..harness.rate_limit_check import TIMING_HEADER
 from ..harness.targets import current_rule
 from ..transport import Transport, TransportError, WireRequest, WireResponse
 from .cassette import (
@@ -87,6 +88,7 @@ class RecordingTransport:
         with self._lock:
             key = match_key(request, self.context, sent, current_rule())
         stored = vcr_request(request, self.base_url, key, self.scrub)
+        left = time.monotonic()
         try:
             response = self.inner.send(request, timeout)
         except TransportError as exc:
@@ -96,9 +98,12 @@ class RecordingTransport:
                 )
             raise
         offset = _clock_offset(response, sent)
+        answer = vcr_response(response, offset, self.scrub)
+        # When it left and when its answer came: what a timing-dependent check judged.
+        answer["headers"][TIMING_HEADER] = [f"{left:.4f} {time.monotonic():.4f}"]
         with self._lock:
             note_issued(self.context, response.body)
-            self.interactions.append((stored, vcr_response(response, offset, self.scrub)))
+            self.interactions.append((stored, answer))
         return response
 
 
