@@ -112,3 +112,42 @@ def test_requests_are_only_crowded_when_surely_in_one_window() -> None:
     # A refused request does not count toward the crowd.
     refused = [sent(0.0, 0.1), sent(0.1, 0.2), sent(0.2, 0.3, "RequestLimitExceeded")]
     assert _over_limit(refused, 2) == []
+
+
+def test_a_skew_case_whose_answer_came_too_late_is_not_judged() -> None:
+    """A correct target 1.9 s ahead of us (too little to be read from its Date header)
+    that takes 2.5 s over requests stamped ahead of it: "303 s ahead" arrives under 300 s
+    ahead, which it rightly accepts. The check cannot tell, so it does not judge."""
+    import json
+    import uuid
+    from email.utils import formatdate
+    from urllib.parse import parse_qsl
+
+    from test_protocol_checks import run as run_check
+
+    from tcbatch_contract import codes
+
+    ahead, slow = 1.9, 2.5
+
+    def target(environ: dict[str, Any], start_response: Callable[..., Any]):
+        stamp = environ.get("HTTP_X_TC_TIMESTAMP") or dict(
+            parse_qsl(environ["QUERY_STRING"] or environ["wsgi.input"].read().decode())
+        ).get("Timestamp")
+        if 300 < int(stamp) - (time.time() + ahead) < 400:
+            time.sleep(slow)
+        now = time.time() + ahead
+        expired = abs(int(stamp) - now) > 300
+        code = codes.AUTH_SIGNATURE_EXPIRE if expired else codes.RESOURCE_NOT_FOUND_JOB
+        body = {"Error": {"Code": code, "Message": "m"}, "RequestId": str(uuid.uuid4())}
+        headers = [("Content-Type", "application/json"), ("Date", formatdate(now, usegmt=True))]
+        start_response("200 OK", headers)
+        return [json.dumps({"Response": body}).encode()]
+
+    with serve(target) as url:
+        result = run_check("P5", make_target(url))
+    assert result.failures == [], [f.summary for f in result.failures]
+    assert result.status is Status.INCONCLUSIVE
+    assert re.search(
+        r"'timestamp 303 s ahead' \[tc3-post\]: the answer took 2\.\d\d s", result.reason
+    )
+    assert "303 s behind' [tc3-post]: the answer took" not in result.reason

@@ -14,6 +14,9 @@ from typing import Any, Protocol
 
 from ..profile import TargetProfile
 
+#: Seconds within which every request must be answered (protocol.md).
+ANSWER_BOUND = 35.0
+
 
 class Status(enum.StrEnum):
     PASS = "pass"

@@ -28,7 +28,7 @@ from ..transport import ApiResult, TransportError, WireRequest, WireResponse
 from ..transport.raw import RequestFactory
 from .exchange import delete_job
 from .masking import mask_wire
-from .model import Failure, RuleResult, RunSettings, Status, Target
+from .model import ANSWER_BOUND, Failure, RuleResult, RunSettings, Status, Target
 from .readback import JOB_ID
 from .response_form import RequestIds, is_never_expected, response_form_problems
 
@@ -79,6 +79,9 @@ class Case:
     probe_token: str | None = None  # a refused SubmitJob that carried this ClientToken
     creates: bool = False  # a valid SubmitJob (spends the allowance of valid submissions)
     after: Callable[[Session, ApiResult], list[str]] | None = None  # more judgement
+    # The code is judged only when the exchange took less than this many seconds (a
+    # timestamp's margin from the skew limit, which the time in flight eats into).
+    within: float | None = None
 
 
 Changes = dict[str, Any] | Callable[[], dict[str, Any]]
@@ -122,6 +125,7 @@ class Session:
         self.unknown_job = unknown_job_id()
         self.jobs: list[str] = []
         self.notes: list[str] = []
+        self.unjudged: list[str] = []  # cases whose premise did not hold, and why
         self.skipped_billable = 0
         self._billable_used = 0
         self._started = time.monotonic()
@@ -240,9 +244,19 @@ class Session:
         try:
             result = self.send(request, counted=case.counted)
         except TransportError as exc:
-            self.fail(case, request, None, [f"no answer ({exc})"])
+            if not self.unjudged_timeout(case, exc):
+                self.fail(case, request, None, [f"no answer ({exc})"])
             return None
         problems = self.problems(case, request, result.wire_response)
+        took = result.wire_response.seconds
+        if case.within is not None and took >= case.within:
+            code = [p for p in problems if not p.startswith("response form:")]
+            if code:
+                problems = [p for p in problems if p not in code]
+                self.unjudged.append(
+                    f"'{case.name}' [{case.form}]: the answer took {took:.2f} s, not less than "
+                    f"the {case.within:g} s its timestamp's margin allows: not judged"
+                )
         try:
             if not problems and case.after is not None:
                 problems = case.after(self, result)
@@ -257,6 +271,17 @@ class Session:
                 self.release(job_id)
             self.jobs.clear()
         return result
+
+    def unjudged_timeout(self, case: Case, exc: TransportError) -> bool:
+        """A time-out shorter than the answer bound the spec allows judges nothing."""
+        if exc.kind != "timeout" or self.client.timeout >= ANSWER_BOUND:
+            return False
+        self.unjudged.append(
+            f"'{case.name}' [{case.form}]: no answer within the time limit of "
+            f"{self.client.timeout:g} s, shorter than the {ANSWER_BOUND:g} s a target may "
+            "take: not judged"
+        )
+        return True
 
     def problems(self, case: Case, request: WireRequest, response: WireResponse) -> list[str]:
         out: list[str] = []
@@ -368,6 +393,9 @@ class Session:
             )
         if result.failures:
             result.status = Status.FAIL
+        elif self.unjudged and result.status is Status.PASS:
+            result.status = Status.INCONCLUSIVE
+            self.notes[:0] = self.unjudged
         elif result.status is Status.PASS and result.cases == 0:
             result.status = Status.SKIP
         result.reason = "; ".join(filter(None, [result.reason, *self.notes]))

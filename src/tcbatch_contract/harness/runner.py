@@ -30,7 +30,7 @@ from typing import Any
 
 from ..transport import TransportError
 from .exchange import delete_job
-from .model import Check, Failure, RuleResult, RunReport, RunSettings, Status
+from .model import ANSWER_BOUND, Check, Failure, RuleResult, RunReport, RunSettings, Status
 from .response_form import RULE as RESPONSE_FORM
 from .targets import Targets
 
@@ -267,7 +267,7 @@ class Runner:
         try:
             result = check.run(self.targets.target(observer), self.settings)
         except TransportError as exc:
-            result = _transport_result(check.rule, exc)
+            result = _transport_result(check.rule, exc, self.settings.request_timeout)
         except Exception as exc:  # a bug in a check: report it, keep running the others
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
@@ -335,9 +335,13 @@ def _code(rule: Any) -> str | None:
     return " / ".join(dict.fromkeys(str(c.code) for c in cases)) or None
 
 
-def _transport_result(rule: str, exc: TransportError) -> RuleResult:
+def _transport_result(rule: str, exc: TransportError, timeout: float) -> RuleResult:
     if exc.kind == "unreachable":
         return RuleResult(rule, Status.ERROR, reason=f"the target stopped answering ({exc})")
+    if exc.kind == "timeout" and timeout < ANSWER_BOUND:
+        reason = (f"no answer within the time limit of {timeout:g} s, shorter than the "
+                  f"{ANSWER_BOUND:g} s a target may take: not judged ({exc})")  # fmt: skip
+        return RuleResult(rule, Status.INCONCLUSIVE, reason=reason)
     failure = Failure(
         rule=rule,
         summary=f"no answer: {exc}",
