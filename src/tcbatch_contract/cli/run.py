@@ -144,7 +144,32 @@ def run_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--record {args.record}: a replay cannot be recorded again")
     with ExitStack() as stack:
         spec, secrets_used = _target_spec(args, stack)
-        return _run(args, spec, secrets_used, replay)
+        scrub = _scrubbing(stack, secrets_used, spec)
+        try:
+            return _run(args, spec, secrets_used, replay, scrub)
+        except UsageError as exc:
+            raise UsageError(scrub(str(exc))) from None
+        except Exception:  # a bug of this tool: its traceback, scrubbed, as Python would
+            import traceback
+
+            traceback.print_exc()
+            raise SystemExit(1) from None
+
+
+def _scrubbing(stack: ExitStack, secrets_used: list[str | None], spec: Any) -> Any:
+    """One scrubber for everything the run writes: it learns each signature as it is made,
+    and stdout and stderr (progress, messages, tracebacks) go through it."""
+    import sys
+
+    from ..harness.masking import ScrubbedStream, Scrubber
+
+    token = getattr(spec.credential, "token", None)
+    scrub = stack.enter_context(Scrubber([*secrets_used, token]).listening())
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        stack.callback(setattr, sys, name, stream)
+        setattr(sys, name, ScrubbedStream(stream, scrub))
+    return scrub
 
 
 def _replay_record(args: argparse.Namespace) -> Any:
@@ -169,7 +194,11 @@ def _defaults(args: argparse.Namespace) -> None:
 
 
 def _run(
-    args: argparse.Namespace, spec: Any, secrets_used: list[str | None], replay: Any = None
+    args: argparse.Namespace,
+    spec: Any,
+    secrets_used: list[str | None],
+    replay: Any = None,
+    scrub: Any = None,
 ) -> int:
     from ..harness import drift
     from ..harness import expectations as declared
@@ -207,7 +236,7 @@ def _run(
     )
     recorder = None
     if args.record:
-        recorder = recording.record_spec(spec, secrets_used)
+        recorder = recording.record_spec(spec, secrets_used, scrub)
         spec = recording.recorded(spec, recorder)
     targets = Targets(spec)
     try:
@@ -229,7 +258,7 @@ def _run(
         except ReplayMiss:
             first = spec.transport.misses[0]
             raise UsageError(f"the replay of {args.target} stopped: {first}") from None
-    scrub = Scrubber(secrets_used)
+    scrub = scrub or Scrubber(secrets_used)
     try:
         problems, changes = recording.after_run(
             args, spec, report, recorder, replay, interrupted=runner.stop.is_set()
