@@ -128,7 +128,13 @@ def register(subparsers: Any) -> None:
     )
     out = parser.add_argument_group("reports")
     out.add_argument("--junit-xml", metavar="FILE", help="write JUnit XML, one testcase per rule")
-    out.add_argument("--report", metavar="FILE", help="write a report: FILE.md or FILE.html")
+    out.add_argument(
+        "--report",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="write a report: FILE.md or FILE.html (repeatable)",
+    )
     parser.set_defaults(func=run_command)
 
 
@@ -138,8 +144,9 @@ def run_command(args: argparse.Namespace) -> int:
     replay = _replay_record(args)
     _defaults(args)
     _validate(args)
-    if args.report and report_format(args.report) is None:
-        raise UsageError(f"--report {args.report}: the report file must end in .md or .html")
+    for path in args.report:
+        if report_format(path) is None:
+            raise UsageError(f"--report {path}: the report file must end in .md or .html")
     if args.record and replay is not None:
         raise UsageError(f"--record {args.record}: a replay cannot be recorded again")
     with ExitStack() as stack:
@@ -276,9 +283,9 @@ def _run(
     if args.junit_xml:
         write_junit(report, args.junit_xml, scrub)
         print(f"JUnit XML written to {args.junit_xml}")
-    if args.report:
-        write_report(report, args.report, scrub)
-        print(f"report written to {args.report}")
+    for path in args.report:
+        write_report(report, path, scrub)
+        print(f"report written to {path}")
     if runner.stop.is_set():
         return 130
     if problems:

@@ -41,7 +41,7 @@ def run_arguments(config: pytest.Config) -> argparse.Namespace:
         **{name: config.getoption(f"tcbatch_{name}") for name in OPTIONS},
         workers=None,
         record=None,
-        report=None,
+        report=[],
         junit_xml=None,
     )
     try:
