@@ -2,7 +2,8 @@
 
 Some proxies and debug builds put the raw request into their error messages. Here the
 emulator does so: every error message carries the raw query string, the raw body and the
-Authorization header, and every answer echoes the query and the Authorization in headers.
+Authorization header, and every signature alone (as received and URL-encoded in lower
+case); every answer echoes the query and the Authorization in headers.
 A recorded run with Markdown, HTML and JUnit reports is then searched, byte for byte, for
 every credential and every signature the target received, in every form a signature
 travels in: as sent, URL-encoded with upper- or lower-case escapes, encoded twice,
@@ -37,11 +38,13 @@ def echoing(app: Callable, seen: set[str]) -> Callable:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)
         query, auth = environ.get("QUERY_STRING", ""), environ.get("HTTP_AUTHORIZATION", "")
+        got = []
         if "Signature=" in auth:
-            seen.add(auth.rsplit("Signature=", 1)[1].strip())
+            got.append(auth.rsplit("Signature=", 1)[1].strip())
         for name, value in parse_qsl(query) + parse_qsl(body.decode("latin-1")):
             if name == "Signature" and value:
-                seen.add(value)
+                got.append(value)
+        seen.update(got)
         captured = {}
 
         def capture(status, headers, exc_info=None):
@@ -55,7 +58,9 @@ def echoing(app: Callable, seen: set[str]) -> Callable:
         except (ValueError, KeyError, AttributeError):
             error = None
         if error is not None:
-            echoed = f" (query: {query}; body: {body.decode('latin-1')}; authorization: {auth})"
+            echoed = f" (query: {query}; body: {body.decode('latin-1')}; authorization: {auth}"
+            # As a debug build words it: the signature alone, decoded and re-encoded.
+            echoed += "".join(f"; got {g} alias {quote(g, safe='').lower()})" for g in got)
             error["Message"] = str(error.get("Message", "")) + echoed
             answer = json.dumps(document).encode()
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
