@@ -379,11 +379,13 @@ class Session:
             self.result.reason = f"target unreachable: {error}"
         elif kind is Interrupted:
             self.notes.append("interrupted")
-        self.finish()
+        # On Ctrl-C the run's own cleanup deletes what is left, once, and a second Ctrl-C
+        # stops it there (the jobs stay listed in target.created_jobs until deleted).
+        self.finish(release=kind is not KeyboardInterrupt)
         return kind in (Unreachable, Interrupted)
 
-    def finish(self) -> RuleResult:
-        for job_id in self.jobs:
+    def finish(self, *, release: bool = True) -> RuleResult:
+        for job_id in self.jobs if release else ():
             self.release(job_id)
         result = self.result
         if self.skipped_billable:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import sys
 import threading
 import time
 import traceback
@@ -302,18 +303,30 @@ class Runner:
         return RuleResult(RESPONSE_FORM, status, cases=answers, failures=failures, reason=reason)
 
     def cleanup(self) -> list[str]:
-        """Delete every job still recorded as created; remarks for the report."""
+        """Delete every job still recorded as created; remarks for the report.
+
+        A Ctrl-C here stops the deleting: the jobs not deleted are printed at once (the
+        report may never be written), and the run ends as interrupted.
+        """
         created = self.targets.created_jobs
         if not created:
             return []
         target = self.targets.target()
         left = []
-        for job_id in sorted(created):
-            try:
-                if delete_job(target, job_id):
+        try:
+            for job_id in sorted(created):
+                try:
+                    if delete_job(target, job_id):
+                        left.append(job_id)
+                except TransportError:
                     left.append(job_id)
-            except TransportError:
-                left.append(job_id)
+        except KeyboardInterrupt:
+            self._signal_stop()
+            left = sorted(set(left) | created)
+            line = (f"interrupted while deleting: {len(left)} job(s) the run created are left "
+                    f"on the target: {', '.join(left)}")  # fmt: skip
+            print(line, file=sys.stderr, flush=True)
+            return [line]
         if left:
             return [f"could not delete {len(left)} job(s) the run created: {', '.join(left)}"]
         return []
