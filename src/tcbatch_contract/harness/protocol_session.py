@@ -241,14 +241,18 @@ class Session:
             return None
         request = case.make()
         self.result.cases += 1
+        retried = False
         try:
             result = self.send(request, counted=case.counted)
+            if case.within is not None and _took(result) >= case.within:
+                request, retried = case.make(), True  # once more: a load spike judges nothing
+                result = self.send(request, counted=case.counted)
         except TransportError as exc:
             if not self.unjudged_timeout(case, exc):
                 self.fail(case, request, None, [f"no answer ({exc})"])
             return None
         problems = self.problems(case, request, result.wire_response)
-        took = result.wire_response.seconds
+        took = _took(result)
         if case.within is not None and took >= case.within:
             code = [p for p in problems if not p.startswith("response form:")]
             if code:
@@ -260,7 +264,8 @@ class Session:
         try:
             if not problems and case.after is not None:
                 problems = case.after(self, result)
-            if not problems and case.probe_token is not None:
+            if not problems and case.probe_token is not None and not retried:
+                # (Its ClientToken went out twice, the first time maybe accepted: no probe.)
                 self.probe(case, request)
         except TransportError as exc:
             problems = [f"no answer to a follow-up request ({exc})"]
@@ -440,6 +445,14 @@ def server_offset(session: Session) -> float:
     except (TypeError, ValueError):
         return 0.0
     return offset if abs(offset) >= 2 else 0.0
+
+
+def _took(result: ApiResult) -> float:
+    """How long an exchange took (as recorded, in a replay)."""
+    from .rate_limit_check import recorded_times
+
+    stamps = recorded_times(result)
+    return stamps[1] - stamps[0] if stamps else result.wire_response.seconds
 
 
 def _shown(response: WireResponse) -> str:

@@ -37,6 +37,7 @@ from .stateful_checks import _Scenario
 
 WINDOW = 1.0  # seconds (protocol.md P9)
 MARGIN = 0.05  # waited beyond a window before it is taken as empty
+ATTEMPTS = 2  # a scenario whose timing did not hold is run once more
 TIMING_HEADER = "x-tcbatch-timing"  # "<left> <answered>", seconds, set by a recording
 COUNTED, REFUSED = codes.MISSING_PARAMETER, codes.REQUEST_LIMIT_EXCEEDED
 
@@ -77,6 +78,16 @@ class RateLimitCheck(_Scenario):
         return None if target.profile.rate_limit else "the profile states no rate limit"
 
     def scenario(self, s: Session) -> None:
+        """The scenario, once more when its timing did not hold (a passing load spike)."""
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                s.notes.append(f"attempt {attempt} was not judged: {s.result.reason}")
+                s.result.status, s.result.reason = Status.PASS, ""
+            self.attempt(s)
+            if s.result.status is not Status.INCONCLUSIVE:
+                return
+
+    def attempt(self, s: Session) -> None:
         limit = s.target.profile.rate_limit or 0
         no_placement = {"Job": minimal_job(s.region)["Job"]}
         forged = s.client.with_credential(Credential(s.client.credential.secret_id, "tcbc-wrong"))
@@ -98,12 +109,13 @@ class RateLimitCheck(_Scenario):
         # Every earlier request of this key was answered before P9 began: one window clears.
         settle(time.monotonic() + WINDOW + MARGIN)
         full = burst(f"{limit + 1} requests within one second", limit + 1)
-        # Refusals until the window starts to empty, the last ones as late as they can be,
-        # so that they are still in the window when the next burst arrives.
-        more: list[Sent] = []
-        closes = min(x.left for x in full) + WINDOW - 2 * MARGIN
-        while len(more) < 2 or 2 * more[-1].answered - more[-1].left < closes:
-            more += burst("one more while the window is full", 1)
+        # Refusals while the window is full, the last one as late as it can be, so that
+        # it is still in the window when the next burst arrives.
+        more = burst("one more while the window is full", 1)
+        more += burst("and another", 1)
+        took = more[-1].answered - more[-1].left
+        settle(min(x.left for x in full) + WINDOW - 2 * MARGIN - 2 * took)
+        more += burst("the last one before the window empties", 1)
         # Once the accepted requests have left the window, a full burst fits beside the
         # refused ones, which do not count.
         accepted = [x.answered for x in full + more if x.accepted] or [full[-1].answered]
@@ -199,7 +211,7 @@ def _when(x: Sent, sent: list[Sent]) -> str:
     return f"(left at +{x.left - zero:.3f} s, answered at +{x.answered - zero:.3f} s)"
 
 
-def _recorded_times(result: ApiResult | None) -> tuple[float, float] | None:
+def recorded_times(result: ApiResult | None) -> tuple[float, float] | None:
     """The interval a recording kept with this answer (a replay judges the recorded times)."""
     value = result.wire_response.headers.get(TIMING_HEADER) if result is not None else None
     try:
@@ -225,6 +237,8 @@ def _at_once(s: Session, requests: list[WireRequest], label: str, counted: bool)
             out[index] = (left, time.monotonic(), result, None)
         except TransportError as exc:
             out[index] = (left, time.monotonic(), None, exc)
+        except BaseException as exc:  # a replay's miss, a bug: raised in the check's thread
+            out[index] = exc
 
     threads = [threading.Thread(target=send, args=(i,), daemon=True) for i in range(len(requests))]
     for thread in threads:
@@ -232,6 +246,9 @@ def _at_once(s: Session, requests: list[WireRequest], label: str, counted: bool)
     for thread in threads:
         thread.join()
     key = request_key(requests[0])
+    for entry in out:
+        if isinstance(entry, BaseException):
+            raise entry
     sent = []
     for index, (left, answered, result, error) in enumerate(out):
         s.result.requests += 1
@@ -243,6 +260,6 @@ def _at_once(s: Session, requests: list[WireRequest], label: str, counted: bool)
         if counted and s.client.limiter is not None:
             s.client.limiter.record(key)  # the client paces its later requests with these
         name = f"{label}, request {index + 1}" if len(requests) > 1 else label
-        left, answered = _recorded_times(result) or (left, answered)
+        left, answered = recorded_times(result) or (left, answered)
         sent.append(Sent(name, counted, requests[index], left, answered, result, error))
     return sent
