@@ -60,7 +60,7 @@ def echoing(app: Callable, seen: set[str]) -> Callable:
         if error is not None:
             echoed = f" (query: {query}; body: {body.decode('latin-1')}; authorization: {auth}"
             # As a debug build words it: the signature alone, decoded and re-encoded.
-            echoed += "".join(f"; got {g} alias {quote(g, safe='').lower()})" for g in got)
+            echoed += "".join(f"; got {g} alias {lower_escapes(quote(g, safe=''))})" for g in got)
             error["Message"] = str(error.get("Message", "")) + echoed
             answer = json.dumps(document).encode()
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
@@ -71,10 +71,14 @@ def echoing(app: Callable, seen: set[str]) -> Callable:
     return wrapped
 
 
+def lower_escapes(text: str) -> str:
+    return re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), text)
+
+
 def forms(secret: str) -> set[str]:
     """``secret`` in every form it may be written in."""
     encoded = quote(secret, safe="")
-    lowered = re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded)
+    lowered = lower_escapes(encoded)
     out = {secret, encoded, lowered, quote(secret, safe="/"), quote(encoded, safe="")}
     out.add(secret.replace("/", "\\/"))
     if re.fullmatch("[0-9a-fA-F]+", secret):

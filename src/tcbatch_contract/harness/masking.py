@@ -124,9 +124,7 @@ class Scrubber:
     def __init__(self, secrets: Iterable[str | None]) -> None:
         # Longest first, so that a secret containing another is removed whole.
         fixed = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-        self._fixed = (
-            re.compile("|".join(_encodings(s) for s in fixed), re.IGNORECASE) if fixed else None
-        )
+        self._fixed = re.compile("|".join(_encodings(s) for s in fixed)) if fixed else None
         self._signatures: set[str] = set()
         self._spaced: set[str] = set()
         self._lengths: frozenset[int] = frozenset()
@@ -195,10 +193,9 @@ _SHORTEST = 16
 _HEX = re.compile(r"[0-9a-fA-F]+")
 #: A run of characters a signature may be written with: base64 and hex, and their URL-
 #: and JSON-escaped forms.
-_RUN = re.compile(r"(?:[A-Za-z0-9+/=]|%(?:25)?[0-9A-Fa-f]{2}|\\/){16,}")
+_RUN = re.compile(r"[A-Za-z0-9+/=%\\]{16,}")
 _SIGNATURE_B64 = re.compile(
-    r"((?:^|[?&\s\"'])Signature(?:=|%3D|%253D))(?:[A-Za-z0-9+/]|%(?:25)?(?:2B|2F|3D))+=*",
-    re.IGNORECASE,
+    r"(Signature(?:=|%3[Dd]|%253[Dd]))(?:[A-Za-z0-9+/]|%(?:25)?(?:2[BbFf]|3[Dd]))+=*"
 )
 
 
@@ -218,7 +215,7 @@ def _encodings(secret: str) -> str:
             continue
         alternatives = [re.escape(char)]
         for byte in char.encode("utf-8"):
-            alternatives.append(f"%(?:25)?{byte:02X}")
+            alternatives.append(f"%(?:25)?{byte >> 4:X}[{byte & 15:X}{byte & 15:x}]")
         if char == "+":
             alternatives.append(" ")
         if char == " ":
