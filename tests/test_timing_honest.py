@@ -57,8 +57,7 @@ def test_a_correct_slow_target_never_fails_p9(delay: float) -> None:
     if result.status is Status.INCONCLUSIVE:
         # The measured reason: how long a burst took, against the one-second window.
         assert re.search(r"\d+\.\d\d s .*not judged", result.reason), result.reason
-    if delay <= 0.01:  # every burst fits the window with room to spare: judged
-        assert result.status is Status.PASS, result.reason
+        assert premise_failed(result.reason), result.reason
     if delay >= 0.2:  # 41 requests at 200 ms on four server threads cannot fit one second
         assert result.status is Status.INCONCLUSIVE
         assert f"{LIMIT + 1} requests sent at once took" in result.reason
@@ -72,13 +71,20 @@ def test_a_slow_target_that_counts_refusals_is_never_passed(delay: float, limit:
         result = run_p9(app, config, delay, limit)
     finally:
         app.close()
-    if delay <= 0.04:  # the bursts fit the window: the premise held, so it fails
-        assert result.status is Status.FAIL, result.reason
+    # Where the bursts fitted the window it fails; a load spike may make a burst miss it,
+    # and then the reason shows the measurement that was over the window.
+    assert result.status in (Status.FAIL, Status.INCONCLUSIVE)
+    if result.status is Status.FAIL:
         assert any("refused (RequestLimitExceeded), though at most" in f.summary
                    for f in result.failures), [f.summary for f in result.failures[:3]]  # fmt: skip
-    else:  # 41 requests at 200 ms on four threads do not fit one second: no verdict
-        assert result.status is Status.INCONCLUSIVE, result.reason
-        assert "took" in result.reason and "not judged" in result.reason
+    else:
+        assert premise_failed(result.reason), result.reason
+
+
+def premise_failed(reason: str) -> bool:
+    """Whether a measured time in an inconclusive reason is over the one-second window."""
+    measured = [float(x) for x in re.findall(r"(\d+\.\d\d) s", reason)]
+    return bool(measured) and max(measured) >= 1.0 and "not judged" in reason
 
 
 def test_a_slow_target_without_a_limit_fails_where_the_burst_fitted() -> None:
@@ -88,10 +94,12 @@ def test_a_slow_target_without_a_limit_fails_where_the_burst_fitted() -> None:
         result = run_p9(app, config, 0.04, LIMIT)
     finally:
         app.close()
-    assert result.status is Status.FAIL
-    assert f"the limit is {LIMIT}, so one should have got RequestLimitExceeded" in (
-        result.failures[0].summary
-    )
+    assert result.status in (Status.FAIL, Status.INCONCLUSIVE)
+    if result.status is Status.FAIL:
+        summary = result.failures[0].summary
+        assert f"the limit is {LIMIT}, so one should have got RequestLimitExceeded" in summary
+    else:  # a load spike kept the burst from fitting the window
+        assert premise_failed(result.reason), result.reason
 
 
 def sent(left: float, answered: float, code: str = "MissingParameter") -> Sent:

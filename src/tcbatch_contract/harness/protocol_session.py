@@ -21,7 +21,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..transport import ApiResult, TransportError, WireRequest, WireResponse
@@ -31,6 +30,8 @@ from .masking import mask_wire
 from .model import ANSWER_BOUND, Failure, RuleResult, RunSettings, Status, Target
 from .readback import JOB_ID
 from .response_form import RequestIds, is_never_expected, response_form_problems
+from .timing import exchange_seconds as _took
+from .timing import server_offset
 
 REFUSED_NAME = "tcbc-refused"
 PROBE_NAME = "tcbc-probe"
@@ -430,29 +431,6 @@ class ProtocolCheck:
             for case in self.cases(session):
                 session.run(case)
         return session.result
-
-
-def server_offset(session: Session) -> float:
-    """Target clock minus ours, from its Date header; 0 when within two seconds or unknown."""
-    sent = session.client.clock()
-    try:
-        answer = session.send(session.describe("tc3-post"), counted=True).wire_response
-    except TransportError:
-        return 0.0
-    date = answer.headers.get("date")
-    try:
-        offset = parsedate_to_datetime(date).timestamp() - (sent + answer.seconds / 2)
-    except (TypeError, ValueError):
-        return 0.0
-    return offset if abs(offset) >= 2 else 0.0
-
-
-def _took(result: ApiResult) -> float:
-    """How long an exchange took (as recorded, in a replay)."""
-    from .rate_limit_check import recorded_times
-
-    stamps = recorded_times(result)
-    return stamps[1] - stamps[0] if stamps else result.wire_response.seconds
 
 
 def _shown(response: WireResponse) -> str:

@@ -34,11 +34,11 @@ from ..transport.forms import request_key
 from .model import RunSettings, Status, Target
 from .protocol_session import Case, Interrupted, Session, Unreachable, minimal_job
 from .stateful_checks import _Scenario
+from .timing import recorded_times
 
 WINDOW = 1.0  # seconds (protocol.md P9)
 MARGIN = 0.05  # waited beyond a window before it is taken as empty
 ATTEMPTS = 2  # a scenario whose timing did not hold is run once more
-TIMING_HEADER = "x-tcbatch-timing"  # "<left> <answered>", seconds, set by a recording
 COUNTED, REFUSED = codes.MISSING_PARAMETER, codes.REQUEST_LIMIT_EXCEEDED
 
 
@@ -209,16 +209,6 @@ def _over_limit(sent: list[Sent], limit: int) -> list[Sent]:
 def _when(x: Sent, sent: list[Sent]) -> str:
     zero = min(y.left for y in sent)
     return f"(left at +{x.left - zero:.3f} s, answered at +{x.answered - zero:.3f} s)"
-
-
-def recorded_times(result: ApiResult | None) -> tuple[float, float] | None:
-    """The interval a recording kept with this answer (a replay judges the recorded times)."""
-    value = result.wire_response.headers.get(TIMING_HEADER) if result is not None else None
-    try:
-        left, answered = (float(part) for part in (value or "").split())
-    except ValueError:
-        return None
-    return left, answered
 
 
 def _at_once(s: Session, requests: list[WireRequest], label: str, counted: bool) -> list[Sent]:

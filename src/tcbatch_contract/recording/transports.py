@@ -25,8 +25,8 @@ from typing import Any
 from vcr.request import Request
 
 from ..harness.masking import Scrubber
-from ..harness.rate_limit_check import TIMING_HEADER
 from ..harness.targets import current_rule
+from ..harness.timing import TIMING_HEADER
 from ..transport import Transport, TransportError, WireRequest, WireResponse
 from .cassette import (
     CLOCK_HEADER,
