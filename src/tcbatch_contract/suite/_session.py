@@ -153,7 +153,8 @@ class Suite:
         self.forms: list[RuleResult] = []
         from ..harness.masking import Scrubber
 
-        self.scrub = Scrubber(secrets_used)
+        # Learns every signature the session makes, until it is closed.
+        self.scrub = self.stack.enter_context(Scrubber(secrets_used).listening())
 
     def close(self) -> None:
         self.stack.close()
