@@ -125,7 +125,7 @@ def test_a_temporary_credential_token_is_never_recorded(tmp_path: Path) -> None:
     record = RunRecord(label="t", source="emulator", target="emulator", base_url="http://h",
                        host="h", scheme="http", recorded="", tool_version="", profile={},
                        settings={})  # fmt: skip
-    save(tmp_path, recorder.interactions, record, recorder.secrets)
+    save(tmp_path, recorder.interactions, record, recorder.secrets, recorder.scrub)
     text = (tmp_path / "cassette.yaml").read_text()
     assert leaks(text, {SECRET_ID, SECRET_KEY, credential.token}) == []
     assert "X-TC-Token" in text and "Token=***" in text

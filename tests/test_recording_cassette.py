@@ -58,7 +58,7 @@ def record_for(transport, directory: Path, calls) -> RecordingTransport:
         secrets=[SECRET.secret_id, SECRET.secret_key, SECRET.token or ""],
     )
     calls(Client(recorder, SECRET, "ap-guangzhou", host=HOST))
-    save(directory, recorder.interactions, run_record(), recorder.secrets)
+    save(directory, recorder.interactions, run_record(), recorder.secrets, recorder.scrub)
     return recorder
 
 
@@ -165,7 +165,7 @@ def test_no_answer_replays_as_no_answer_and_the_date_keeps_its_offset(tmp_path: 
     with pytest.raises(TransportError):
         client.call("DescribeJob", {"JobId": "a"})
     client.call("DescribeJob", {"JobId": "a"})
-    save(tmp_path, recorder.interactions, run_record(), recorder.secrets)
+    save(tmp_path, recorder.interactions, run_record(), recorder.secrets, recorder.scrub)
     _, replay_client = replayer(tmp_path)
     with pytest.raises(TransportError, match="timeout"):
         replay_client.call("DescribeJob", {"JobId": "a"})

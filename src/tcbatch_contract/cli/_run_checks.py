@@ -25,8 +25,9 @@ def check_outputs(args: argparse.Namespace) -> None:
     """Refuse, before anything is sent, an output that could not be written after the run."""
     if args.junit_xml:
         check_output_file("--junit-xml", args.junit_xml)
-    if args.report:
-        check_output_file("--report", args.report)
+    reports = args.report if isinstance(args.report, list) else [args.report]
+    for path in filter(None, reports):
+        check_output_file("--report", path)
     if args.record:
         check_output_directory("--record", args.record)
 

@@ -147,7 +147,13 @@ def register(subparsers: Any) -> None:
     )
     out = parser.add_argument_group("reports")
     out.add_argument("--junit-xml", metavar="FILE", help="write JUnit XML, one testcase per rule")
-    out.add_argument("--report", metavar="FILE", help="write a report: FILE.md or FILE.html")
+    out.add_argument(
+        "--report",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="write a report: FILE.md or FILE.html (repeatable)",
+    )
     parser.set_defaults(func=run_command)
 
 
@@ -157,14 +163,40 @@ def run_command(args: argparse.Namespace) -> int:
     replay = _replay_record(args)
     _defaults(args)
     _validate(args)
-    if args.report and report_format(args.report) is None:
-        raise UsageError(f"--report {args.report}: the report file must end in .md or .html")
+    for path in args.report:
+        if report_format(path) is None:
+            raise UsageError(f"--report {path}: the report file must end in .md or .html")
     if args.record and replay is not None:
         raise UsageError(f"--record {args.record}: a replay cannot be recorded again")
     check_outputs(args)
     with ExitStack() as stack:
         spec, secrets_used = _target_spec(args, stack)
-        return _run(args, spec, secrets_used, replay)
+        scrub = _scrubbing(stack, secrets_used, spec)
+        try:
+            return _run(args, spec, secrets_used, replay, scrub)
+        except UsageError as exc:
+            raise UsageError(scrub(str(exc))) from None
+        except Exception:  # a bug of this tool: its traceback, scrubbed, as Python would
+            import traceback
+
+            traceback.print_exc()
+            raise SystemExit(1) from None
+
+
+def _scrubbing(stack: ExitStack, secrets_used: list[str | None], spec: Any) -> Any:
+    """One scrubber for everything the run writes: it learns each signature as it is made,
+    and stdout and stderr (progress, messages, tracebacks) go through it."""
+    import sys
+
+    from ..harness.masking import ScrubbedStream, Scrubber
+
+    token = getattr(spec.credential, "token", None)
+    scrub = stack.enter_context(Scrubber([*secrets_used, token]).listening())
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        stack.callback(setattr, sys, name, stream)
+        setattr(sys, name, ScrubbedStream(stream, scrub))
+    return scrub
 
 
 def _replay_record(args: argparse.Namespace) -> Any:
@@ -189,7 +221,11 @@ def _defaults(args: argparse.Namespace) -> None:
 
 
 def _run(
-    args: argparse.Namespace, spec: Any, secrets_used: list[str | None], replay: Any = None
+    args: argparse.Namespace,
+    spec: Any,
+    secrets_used: list[str | None],
+    replay: Any = None,
+    scrub: Any = None,
 ) -> int:
     from ..harness import drift
     from ..harness import expectations as declared
@@ -226,7 +262,7 @@ def _run(
     )
     recorder = None
     if args.record:
-        recorder = recording.record_spec(spec, secrets_used)
+        recorder = recording.record_spec(spec, secrets_used, scrub)
         spec = recording.recorded(spec, recorder)
     targets = Targets(spec)
     if getattr(args, "credential_source", None):
@@ -255,7 +291,7 @@ def _run(
             f"{args.target} stopped answering during the run ({runner.gone.detail}); "
             "no verdict: run again once the target is back"
         )
-    scrub = Scrubber(secrets_used)
+    scrub = scrub or Scrubber(secrets_used)
     try:
         problems, changes = recording.after_run(
             args, spec, report, recorder, replay, interrupted=runner.stop.is_set()
@@ -273,9 +309,9 @@ def _run(
     if args.junit_xml:
         write_junit(report, args.junit_xml, scrub)
         print(f"JUnit XML written to {args.junit_xml}")
-    if args.report:
-        write_report(report, args.report, scrub)
-        print(f"report written to {args.report}")
+    for path in args.report:
+        write_report(report, path, scrub)
+        print(f"report written to {path}")
     if runner.stop.is_set():
         return 130
     if problems:

@@ -78,7 +78,7 @@ def results_table(report: RunReport, width: int | None = None) -> str:
     rows = [head]
     for result in report.results:
         note = result.failures[0].summary if result.failures else ""
-        if not note and result.status in (Status.SKIP, Status.ERROR):
+        if not note and result.status in (Status.SKIP, Status.ERROR, Status.INCONCLUSIVE):
             note = result.reason
         if result.status in (Status.UNSUPPORTED, Status.UNEXPECTED_PASS, Status.DRIFT):
             note = result.reason

@@ -14,12 +14,18 @@ from typing import Any, Protocol
 
 from ..profile import TargetProfile
 
+#: Seconds within which every request must be answered (protocol.md).
+ANSWER_BOUND = 35.0
+
 
 class Status(enum.StrEnum):
     PASS = "pass"
     FAIL = "fail"
     SKIP = "skip"  # the profile lacks what the rule needs
     ERROR = "error"  # the harness could not reach a verdict (unreachable, timeout budget, bug)
+    # The check ran, but what a verdict rests on did not hold (a burst that took longer than
+    # the window it must fit in): not judged, with the measured reason. Never fails a run.
+    INCONCLUSIVE = "inconclusive"
     # Set after the run, from an expectations file or a live recording (not by checks):
     UNSUPPORTED = "unsupported"  # failed, and the implementation declared it does not meet it
     UNEXPECTED_PASS = "unexpected-pass"  # passed, though declared unsupported

@@ -21,16 +21,17 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..transport import ApiResult, TransportError, WireRequest, WireResponse
 from ..transport.raw import RequestFactory
 from .exchange import delete_job
 from .masking import mask_wire
-from .model import Failure, RuleResult, RunSettings, Status, Target
+from .model import ANSWER_BOUND, Failure, RuleResult, RunSettings, Status, Target
 from .readback import JOB_ID
 from .response_form import RequestIds, is_never_expected, response_form_problems
+from .timing import exchange_seconds as _took
+from .timing import server_offset
 
 REFUSED_NAME = "tcbc-refused"
 PROBE_NAME = "tcbc-probe"
@@ -79,6 +80,9 @@ class Case:
     probe_token: str | None = None  # a refused SubmitJob that carried this ClientToken
     creates: bool = False  # a valid SubmitJob (spends the allowance of valid submissions)
     after: Callable[[Session, ApiResult], list[str]] | None = None  # more judgement
+    # The code is judged only when the exchange took less than this many seconds (a
+    # timestamp's margin from the skew limit, which the time in flight eats into).
+    within: float | None = None
 
 
 Changes = dict[str, Any] | Callable[[], dict[str, Any]]
@@ -122,6 +126,7 @@ class Session:
         self.unknown_job = unknown_job_id()
         self.jobs: list[str] = []
         self.notes: list[str] = []
+        self.unjudged: list[str] = []  # cases whose premise did not hold, and why
         self.skipped_billable = 0
         self._billable_used = 0
         self._started = time.monotonic()
@@ -237,16 +242,31 @@ class Session:
             return None
         request = case.make()
         self.result.cases += 1
+        retried = False
         try:
             result = self.send(request, counted=case.counted)
+            if case.within is not None and _took(result) >= case.within:
+                request, retried = case.make(), True  # once more: a load spike judges nothing
+                result = self.send(request, counted=case.counted)
         except TransportError as exc:
-            self.fail(case, request, None, [f"no answer ({exc})"])
+            if not self.unjudged_timeout(case, exc):
+                self.fail(case, request, None, [f"no answer ({exc})"])
             return None
         problems = self.problems(case, request, result.wire_response)
+        took = _took(result)
+        if case.within is not None and took >= case.within:
+            code = [p for p in problems if not p.startswith("response form:")]
+            if code:
+                problems = [p for p in problems if p not in code]
+                self.unjudged.append(
+                    f"'{case.name}' [{case.form}]: the answer took {took:.2f} s, not less than "
+                    f"the {case.within:g} s its timestamp's margin allows: not judged"
+                )
         try:
             if not problems and case.after is not None:
                 problems = case.after(self, result)
-            if not problems and case.probe_token is not None:
+            if not problems and case.probe_token is not None and not retried:
+                # (Its ClientToken went out twice, the first time maybe accepted: no probe.)
                 self.probe(case, request)
         except TransportError as exc:
             problems = [f"no answer to a follow-up request ({exc})"]
@@ -257,6 +277,17 @@ class Session:
                 self.release(job_id)
             self.jobs.clear()
         return result
+
+    def unjudged_timeout(self, case: Case, exc: TransportError) -> bool:
+        """A time-out shorter than the answer bound the spec allows judges nothing."""
+        if exc.kind != "timeout" or self.client.timeout >= ANSWER_BOUND:
+            return False
+        self.unjudged.append(
+            f"'{case.name}' [{case.form}]: no answer within the time limit of "
+            f"{self.client.timeout:g} s, shorter than the {ANSWER_BOUND:g} s a target may "
+            "take: not judged"
+        )
+        return True
 
     def problems(self, case: Case, request: WireRequest, response: WireResponse) -> list[str]:
         out: list[str] = []
@@ -354,11 +385,13 @@ class Session:
             self.result.reason = f"target unreachable: {error}"
         elif kind is Interrupted:
             self.notes.append("interrupted")
-        self.finish()
+        # On Ctrl-C the run's own cleanup deletes what is left, once, and a second Ctrl-C
+        # stops it there (the jobs stay listed in target.created_jobs until deleted).
+        self.finish(release=kind is not KeyboardInterrupt)
         return kind in (Unreachable, Interrupted)
 
-    def finish(self) -> RuleResult:
-        for job_id in self.jobs:
+    def finish(self, *, release: bool = True) -> RuleResult:
+        for job_id in self.jobs if release else ():
             self.release(job_id)
         result = self.result
         if self.skipped_billable:
@@ -368,6 +401,9 @@ class Session:
             )
         if result.failures:
             result.status = Status.FAIL
+        elif self.unjudged and result.status is Status.PASS:
+            result.status = Status.INCONCLUSIVE
+            self.notes[:0] = self.unjudged
         elif result.status is Status.PASS and result.cases == 0:
             result.status = Status.SKIP
         result.reason = "; ".join(filter(None, [result.reason, *self.notes]))
@@ -395,21 +431,6 @@ class ProtocolCheck:
             for case in self.cases(session):
                 session.run(case)
         return session.result
-
-
-def server_offset(session: Session) -> float:
-    """Target clock minus ours, from its Date header; 0 when within two seconds or unknown."""
-    sent = session.client.clock()
-    try:
-        answer = session.send(session.describe("tc3-post"), counted=True).wire_response
-    except TransportError:
-        return 0.0
-    date = answer.headers.get("date")
-    try:
-        offset = parsedate_to_datetime(date).timestamp() - (sent + answer.seconds / 2)
-    except (TypeError, ValueError):
-        return 0.0
-    return offset if abs(offset) >= 2 else 0.0
 
 
 def _shown(response: WireResponse) -> str:

@@ -56,6 +56,8 @@ def verdict_line(report: RunReport) -> str:
         f"{report.count(Status.SKIP)} skip",
         f"{report.count(Status.ERROR)} error",
     ]
+    if report.count(Status.INCONCLUSIVE):
+        parts.insert(3, f"{report.count(Status.INCONCLUSIVE)} inconclusive")
     for status in _DECLARED:
         if report.count(status):
             parts.append(f"{report.count(status)} {status.value}")
@@ -104,6 +106,19 @@ def report_blocks(report: RunReport) -> list[Block]:
                 if failure.params is not None:
                     blocks.append(Block("code", _json(mask_params(failure.params)), lang="json"))
     blocks.extend(_declared_blocks(report))
+    unjudged = [r for r in report.results if r.status is Status.INCONCLUSIVE]
+    if unjudged:
+        blocks.append(Block("h2", "Inconclusive (not judged)"))
+        blocks.append(
+            Block(
+                "p",
+                "What these rules' verdicts rest on did not hold when they ran (the measured "
+                "reason is given): neither a pass nor a failure.",
+            )
+        )
+        blocks.append(
+            Block("table", rows=(("rule", "reason"), *((r.rule, r.reason) for r in unjudged)))
+        )
     skipped = [r for r in report.results if r.status is Status.SKIP]
     if skipped:
         blocks.append(Block("h2", "Skipped"))
@@ -163,7 +178,7 @@ def _summary_row(result: RuleResult) -> tuple[str, ...]:
     first = ""
     if result.failures:
         first = result.failures[0].summary
-    elif result.status in (Status.SKIP, Status.ERROR):
+    elif result.status in (Status.SKIP, Status.ERROR, Status.INCONCLUSIVE):
         first = result.reason
     if result.status in _DECLARED:
         first = result.reason
@@ -288,6 +303,7 @@ th, td {{ border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; vertic
 tr.fail td:nth-child(2) {{ color: #b00; font-weight: bold; }}
 tr.pass td:nth-child(2) {{ color: #070; }}
 tr.skip td:nth-child(2), tr.error td:nth-child(2) {{ color: #a60; }}
+tr.inconclusive td:nth-child(2) {{ color: #46a; }}
 pre {{ background: #f6f6f6; padding: 0.6em; overflow-x: auto; }}
 </style></head><body>
 {body}

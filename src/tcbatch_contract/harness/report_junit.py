@@ -32,6 +32,7 @@ def junit_xml(report: RunReport, scrub: Callable[[str], str] = lambda text: text
                 report.count(Status.SKIP)
                 + report.count(Status.UNSUPPORTED)
                 + report.count(Status.DRIFT)
+                + report.count(Status.INCONCLUSIVE)
             ),
             "time": f"{report.seconds:.3f}",
             "timestamp": report.started,
@@ -71,6 +72,13 @@ def junit_xml(report: RunReport, scrub: Callable[[str], str] = lambda text: text
             element.text = scrub(_failures_text(result.harness_errors))
         elif result.status is Status.SKIP:
             ET.SubElement(case, "skipped", {"message": scrub(result.reason)})
+        elif result.status is Status.INCONCLUSIVE:
+            # Not judged: a skip that says why, typed apart from a skip for lack of profile.
+            ET.SubElement(
+                case,
+                "skipped",
+                {"message": scrub(f"inconclusive: {result.reason}"), "type": "inconclusive"},
+            )
         elif result.status in (Status.UNSUPPORTED, Status.DRIFT):
             # Declared unsupported, or contract drift to review: listed, not failed.
             element = ET.SubElement(

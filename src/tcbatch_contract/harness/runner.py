@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import sys
 import threading
 import time
 import traceback
@@ -30,7 +31,7 @@ from typing import Any
 
 from ..transport import TransportError
 from .exchange import delete_job
-from .model import Check, Failure, RuleResult, RunReport, RunSettings, Status
+from .model import ANSWER_BOUND, Check, Failure, RuleResult, RunReport, RunSettings, Status
 from .response_form import RULE as RESPONSE_FORM
 from .targets import Targets
 
@@ -303,7 +304,7 @@ class Runner:
         try:
             result = check.run(self.targets.target(observer), self.settings)
         except TransportError as exc:
-            result = _transport_result(check.rule, exc)
+            result = _transport_result(check.rule, exc, self.settings.request_timeout)
         except Exception as exc:  # a bug in a check: report it, keep running the others
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
@@ -338,18 +339,30 @@ class Runner:
         return RuleResult(RESPONSE_FORM, status, cases=answers, failures=failures, reason=reason)
 
     def cleanup(self) -> list[str]:
-        """Delete every job still recorded as created; remarks for the report."""
+        """Delete every job still recorded as created; remarks for the report.
+
+        A Ctrl-C here stops the deleting: the jobs not deleted are printed at once (the
+        report may never be written), and the run ends as interrupted.
+        """
         created = self.targets.created_jobs
         if not created:
             return []
         target = self.targets.target()
         left = []
-        for job_id in sorted(created):
-            try:
-                if delete_job(target, job_id):
+        try:
+            for job_id in sorted(created):
+                try:
+                    if delete_job(target, job_id):
+                        left.append(job_id)
+                except TransportError:
                     left.append(job_id)
-            except TransportError:
-                left.append(job_id)
+        except KeyboardInterrupt:
+            self._signal_stop()
+            left = sorted(set(left) | created)
+            line = (f"interrupted while deleting: {len(left)} job(s) the run created are left "
+                    f"on the target: {', '.join(left)}")  # fmt: skip
+            print(line, file=sys.stderr, flush=True)
+            return [line]
         if left:
             return [f"could not delete {len(left)} job(s) the run created: {', '.join(left)}"]
         return []
@@ -371,9 +384,13 @@ def _code(rule: Any) -> str | None:
     return " / ".join(dict.fromkeys(str(c.code) for c in cases)) or None
 
 
-def _transport_result(rule: str, exc: TransportError) -> RuleResult:
+def _transport_result(rule: str, exc: TransportError, timeout: float) -> RuleResult:
     if exc.kind == "unreachable":
         return RuleResult(rule, Status.ERROR, reason=f"the target stopped answering ({exc})")
+    if exc.kind == "timeout" and timeout < ANSWER_BOUND:
+        reason = (f"no answer within the time limit of {timeout:g} s, shorter than the "
+                  f"{ANSWER_BOUND:g} s a target may take: not judged ({exc})")  # fmt: skip
+        return RuleResult(rule, Status.INCONCLUSIVE, reason=reason)
     failure = Failure(
         rule=rule,
         summary=f"no answer: {exc}",
@@ -400,7 +417,13 @@ def _retag(failure: Failure) -> Failure:
     return replace(failure, rule=RESPONSE_FORM, summary=f"[{failure.rule}] {failure.summary}")
 
 
-_STATUS_WEIGHT = {Status.FAIL: 3, Status.ERROR: 2, Status.PASS: 1, Status.SKIP: 0}
+_STATUS_WEIGHT = {
+    Status.FAIL: 4,
+    Status.ERROR: 3,
+    Status.INCONCLUSIVE: 2,
+    Status.PASS: 1,
+    Status.SKIP: 0,
+}
 
 
 def _merge(results: list[RuleResult]) -> list[RuleResult]:

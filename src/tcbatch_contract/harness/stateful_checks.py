@@ -13,21 +13,17 @@ Assumptions, stated where a verdict depends on them:
   still listed in ``target.created_jobs``; a run against a shared live account should not
   enable it (leave the profile's ``job_quota`` unset).
 * A terminated job still counts toward the quota (the rule counts undeleted jobs).
-* P9 sends SubmitJob bodies missing ``Placement`` (MissingParameter: counted by the
-  limit, creating nothing) and needs the (SecretId, SubmitJob) window to itself for about
-  four seconds; its timing is checked and reported when a slow target blurs it.
+* P9 (``rate_limit_check``) is a scenario too, judged on the measured time of each request.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from .. import codes
 from ..transport import ApiResult, Credential
-from ..transport.forms import request_key
 from .model import RuleResult, RunSettings, Status, Target
 from .protocol_session import Case, Session, minimal_job, new_token, unknown_job_id
 from .readback import describe_job_problems
@@ -315,72 +311,6 @@ def _state(job_id: str, state: str) -> Callable[[Session, ApiResult], list[str]]
         return [] if got == state else [f"DescribeJob {job_id}: JobState {got!r}, expected {state}"]
 
     return after
-
-
-class RateLimitCheck(_Scenario):
-    """P9: the limit+1-th request in one second is refused; refused ones do not count."""
-
-    rule = "P9"
-
-    def skip_reason(self, target: Target, settings: RunSettings) -> str | None:
-        return None if target.profile.rate_limit else "the profile states no rate limit"
-
-    def scenario(self, s: Session) -> None:
-        limit = s.target.profile.rate_limit or 0
-        no_placement = {"Job": minimal_job(s.region)["Job"]}
-
-        def make() -> Any:
-            return s.client.build("SubmitJob", no_placement)
-
-        forged = s.client.with_credential(Credential(s.client.credential.secret_id, "tcbc-wrong"))
-        cases = {
-            "counted": Case("", "tc3-post", make, codes.MISSING_PARAMETER, action="SubmitJob"),
-            "refused": Case("", "tc3-post", make, codes.REQUEST_LIMIT_EXCEEDED, action="SubmitJob"),
-            "forged": Case("", "tc3-post", lambda: forged.build("SubmitJob", no_placement),
-                           codes.AUTH_SIGNATURE_FAILURE, action="SubmitJob"),
-        }  # fmt: skip
-        key = request_key(make())
-        limiter = s.client.limiter
-
-        def burst(kind: str, count: int, label: str) -> None:
-            case = cases[kind]
-            for index in range(count):
-                s.run(Case(f"{label} ({index + 1} of {count})", case.form, case.make,
-                           case.expect, action="SubmitJob"))  # fmt: skip
-                if limiter is not None and kind == "counted":
-                    limiter.record(key)
-
-        def clear() -> None:
-            # The client's limiter saw every counted request of this key; without one,
-            # wait out a whole window.
-            if limiter is not None:
-                limiter.wait_clear(key)
-            else:
-                time.sleep(1.1)
-
-        clear()
-        first = time.monotonic()
-        burst("counted", limit, f"{limit} requests within one second")
-        accepted_until = time.monotonic()
-        burst("refused", 1, f"request {limit + 1} within the same second")
-        time.sleep(max(0.0, first + 0.5 - time.monotonic()))
-        burst("refused", 2, "more while the window is full")
-        if time.monotonic() - first > 0.95:
-            s.notes.append(f"the first {limit + 3} requests took over a second: the refusals "
-                           "above may not have been in one window")  # fmt: skip
-        # Refused requests do not count: once the accepted ones have left the window, a
-        # full burst fits beside the refused ones (sent at +0.5 s, still in the window).
-        time.sleep(max(0.0, accepted_until + 1.05 - time.monotonic()))
-        burst("counted", limit, "a full burst beside the refused requests")
-        if time.monotonic() > first + 1.45:
-            s.notes.append("the burst beside the refusals came too late to show they do not count")
-        # Requests refused by an earlier protocol rule (P7) do not count either.
-        clear()
-        start = time.monotonic()
-        burst("forged", limit + 1, "requests failing P7 do not count")
-        burst("counted", limit, "a full burst after requests failing P7")
-        if time.monotonic() - start > 0.95:
-            s.notes.append("the P7 phase took over a second: it shows less than it should")
 
 
 def stateful_checks() -> list[Any]:

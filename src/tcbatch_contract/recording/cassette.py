@@ -159,11 +159,19 @@ def save(
     interactions: Iterable[tuple[Request, dict[str, Any]]],
     record: RunRecord,
     secrets: Iterable[str],
+    scrub: Any = None,
 ) -> Path:
-    """Write ``cassette.yaml`` and ``run.json`` into ``directory``; refuse to leak ``secrets``."""
+    """Write ``cassette.yaml`` and ``run.json`` into ``directory``; refuse to leak ``secrets``.
+
+    ``scrub`` (a ``Scrubber`` that learned the run's signatures) cleans every exchange
+    here, once, as it is written, and then checks the written files.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     hidden = [s for s in secrets if s and len(s) >= 4]  # shorter ones: no secret to find
     pairs = list(interactions)
+    if scrub is not None:
+        pairs = [(_scrubbed_request(r, scrub), _scrubbed_response(a, scrub)) for r, a in pairs]
+        record = RunRecord.from_json(scrub(record.to_json()), RUN_FILE)
     record.interactions = len(pairs)
     path = directory / CASSETTE_FILE
     FilesystemPersister.save_cassette(
@@ -177,7 +185,8 @@ def save(
     leaked = [
         name
         for name in (CASSETTE_FILE, RUN_FILE)
-        if any(s in (directory / name).read_text(encoding="utf-8") for s in hidden)
+        if any(s in (text := (directory / name).read_text(encoding="utf-8")) for s in hidden)
+        or (scrub is not None and scrub.leaks(text))
     ]
     if leaked:
         for name in leaked:
@@ -263,6 +272,21 @@ def _scrub_body(body: bytes, scrub: Callable[[str], str]) -> str | bytes:
         return scrub(body.decode("utf-8"))
     except UnicodeDecodeError:
         return scrub(body.decode("latin-1")).encode("latin-1", errors="replace")
+
+
+def _scrubbed_request(request: Request, scrub: Callable[[str], str]) -> Request:
+    body = request.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    headers = {name: scrub(value) for name, value in request.headers.items()}
+    return Request(request.method, scrub(request.uri), scrub(body or ""), headers)
+
+
+def _scrubbed_response(response: dict[str, Any], scrub: Callable[[str], str]) -> dict[str, Any]:
+    headers = {name: [scrub(v) for v in values] for name, values in response["headers"].items()}
+    body = response["body"]["string"]
+    body = _scrub_body(body, scrub) if isinstance(body, bytes) else scrub(body)
+    return {**response, "headers": headers, "body": {"string": body}}
 
 
 def _reason(status: int) -> str:

@@ -85,7 +85,8 @@ def record(directory: Path) -> list[str]:
         base_url=f"http://{HOST}",
         secrets=hidden,
     )
-    _, problems = exchange_examples(recorder, credential)
+    with recorder.scrub.listening():
+        _, problems = exchange_examples(recorder, credential)
     if problems:
         return problems
     run = RunRecord(
@@ -100,7 +101,7 @@ def record(directory: Path) -> list[str]:
         profile={"region": None, "regions": list(DEFAULT_REGIONS), "denied": False},
         settings={"examples": [v.id for v in catalogue.documented_examples()], "forms": FORMS},
     )
-    save(directory, recorder.interactions, run, hidden)
+    save(directory, recorder.interactions, run, hidden, recorder.scrub)
     return []
 
 

@@ -160,7 +160,9 @@ def replay_spec(directory: Path, timeout: float) -> tuple[TargetSpec, list[str]]
     return spec, used
 
 
-def record_spec(spec: TargetSpec, secrets_used: list[str | None]) -> RecordingTransport:
+def record_spec(
+    spec: TargetSpec, secrets_used: list[str | None], scrub: Any = None
+) -> RecordingTransport:
     """The recording transport a run sends through (install it with ``recorded(spec, ...)``)."""
     context = KeyContext(
         roles_of([("main", spec.credential), ("denied", spec.denied_credential)]),
@@ -168,7 +170,11 @@ def record_spec(spec: TargetSpec, secrets_used: list[str | None]) -> RecordingTr
     )
     base_url = spec.endpoint or f"{getattr(spec.transport, 'scheme', 'http')}://{spec.host}"
     return RecordingTransport(
-        spec.transport, context, base_url=base_url, secrets=[s for s in secrets_used if s]
+        spec.transport,
+        context,
+        base_url=base_url,
+        secrets=[s for s in secrets_used if s],
+        scrub=scrub,
     )
 
 
@@ -218,7 +224,7 @@ def write_recording(
         verdicts={r.rule: r.status.value for r in report.results},
         generator=generator_fingerprint(),
     )
-    return save(Path(args.record), recorder.interactions, record, recorder.secrets)
+    return save(Path(args.record), recorder.interactions, record, recorder.secrets, recorder.scrub)
 
 
 def after_run(

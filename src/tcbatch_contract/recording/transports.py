@@ -26,6 +26,7 @@ from vcr.request import Request
 
 from ..harness.masking import Scrubber
 from ..harness.targets import current_rule
+from ..harness.timing import TIMING_HEADER
 from ..transport import Transport, TransportError, WireRequest, WireResponse
 from .cassette import (
     CLOCK_HEADER,
@@ -66,13 +67,16 @@ class RecordingTransport:
         base_url: str,
         secrets: list[str],
         clock: Callable[[], float] = time.time,
+        scrub: Scrubber | None = None,
     ) -> None:
+        """``scrub`` cleans the exchanges when they are written (``cassette.save``); give
+        the run's scrubber, which learns each signature as it is made."""
         self.inner = inner
         self.context = context
         self.base_url = base_url
         self.clock = clock
         self.secrets = [s for s in secrets if s]
-        self.scrub = Scrubber(self.secrets)
+        self.scrub = scrub or Scrubber(self.secrets)
         self.interactions: list[tuple[Request, dict[str, Any]]] = []
         self._lock = threading.Lock()
 
@@ -86,19 +90,21 @@ class RecordingTransport:
         sent = self.clock()
         with self._lock:
             key = match_key(request, self.context, sent, current_rule())
-        stored = vcr_request(request, self.base_url, key, self.scrub)
+        stored = vcr_request(request, self.base_url, key, _kept)
+        left = time.monotonic()
         try:
             response = self.inner.send(request, timeout)
         except TransportError as exc:
             with self._lock:
-                self.interactions.append(
-                    (stored, vcr_transport_error(exc.kind, exc.detail, self.scrub))
-                )
+                self.interactions.append((stored, vcr_transport_error(exc.kind, exc.detail, _kept)))
             raise
         offset = _clock_offset(response, sent)
+        answer = vcr_response(response, offset, _kept)
+        # When it left and when its answer came: what a timing-dependent check judged.
+        answer["headers"][TIMING_HEADER] = [f"{left:.4f} {time.monotonic():.4f}"]
         with self._lock:
             note_issued(self.context, response.body)
-            self.interactions.append((stored, vcr_response(response, offset, self.scrub)))
+            self.interactions.append((stored, answer))
         return response
 
 
@@ -186,6 +192,11 @@ class ReplayTransport:
         nearest = min(same, key=lambda k: len(differences(key, k)))
         diff = "; ".join(differences(key, nearest)[:4])
         return f"{where} has no recording of this {what}{hint}; the nearest recorded one differs in {diff}"
+
+
+def _kept(text: str) -> str:
+    """Exchanges are kept as they were and scrubbed once, when written."""
+    return text
 
 
 def _clock_offset(response: WireResponse, sent: float) -> float | None:

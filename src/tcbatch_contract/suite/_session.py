@@ -41,7 +41,7 @@ def run_arguments(config: pytest.Config) -> argparse.Namespace:
         **{name: config.getoption(f"tcbatch_{name}") for name in OPTIONS},
         workers=None,
         record=None,
-        report=None,
+        report=[],
         junit_xml=None,
         option_prefix="--tcbatch-",
     )
@@ -151,7 +151,8 @@ class Suite:
         self.forms: list[RuleResult] = []
         from ..harness.masking import Scrubber
 
-        self.scrub = Scrubber(secrets_used)
+        # Learns every signature the session makes, until it is closed.
+        self.scrub = self.stack.enter_context(Scrubber(secrets_used).listening())
 
     def close(self) -> None:
         self.stack.close()
@@ -208,6 +209,8 @@ class Suite:
         reason = self.scrub(result.reason)
         if result.status is Status.SKIP:
             pytest.skip(reason or "skipped")
+        if result.status is Status.INCONCLUSIVE:
+            pytest.skip(f"inconclusive, not judged: {reason}")
         if result.status is Status.DRIFT:
             pytest.xfail(reason)
         if result.status is Status.ERROR:

@@ -1,20 +1,41 @@
 """Request signing: TC3-HMAC-SHA256 (signature V3) and HmacSHA1/HmacSHA256 (signature V1).
 
 Pure functions, no clock: the caller passes the timestamp. The same functions sign a
-client's requests and recompute a signature on the server side.
+client's requests and recompute a signature on the server side. Each signature made is
+also told to the listeners of ``signatures_to`` (none unless a run writes artefacts).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 
 SERVICE = "batch"
 TC3_ALGORITHM = "TC3-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+
+#: Told every signature as it is made, so that whatever writes artefacts can mask it.
+_listeners: list[Callable[[str], None]] = []
+
+
+@contextlib.contextmanager
+def signatures_to(listener: Callable[[str], None]) -> Iterator[None]:
+    """Call ``listener`` with every signature made while inside (any thread)."""
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
+
+
+def _made(signature: str) -> str:
+    for listener in tuple(_listeners):
+        listener(signature)
+    return signature
 
 
 def sha256_hex(data: bytes) -> str:
@@ -55,7 +76,7 @@ def tc3_signature(
     key = _hmac(("TC3" + secret_key).encode("utf-8"), date)
     key = _hmac(key, service)
     key = _hmac(key, "tc3_request")
-    return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return _made(hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest())
 
 
 def tc3_authorization(
@@ -96,7 +117,7 @@ def v1_string_to_sign(
 def v1_signature(secret_key: str, string_to_sign: str, method: str = "HmacSHA1") -> str:
     digest = hashlib.sha256 if method == "HmacSHA256" else hashlib.sha1
     mac = hmac.new(secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), digest)
-    return base64.b64encode(mac.digest()).decode("ascii")
+    return _made(base64.b64encode(mac.digest()).decode("ascii"))
 
 
 def _hmac(key: bytes, msg: str) -> bytes:
