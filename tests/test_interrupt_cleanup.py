@@ -28,21 +28,27 @@ SECRET_ID, SECRET_KEY = "AKIDinterrupt000000000000000000000001", "interrupt-key-
 
 
 class SlowDeletes:
-    """The emulator, noting the jobs it creates; DeleteJob waits once ``slow`` is set."""
+    """The emulator, noting the jobs it creates; every DeleteJob after the first job is
+    created waits (so the run cannot delete that job before it is interrupted), and one
+    that arrives after the first Ctrl-C sets ``deleting``."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.created: list[str] = []
-        self.slow, self.deleting, self.release = (threading.Event() for _ in range(3))
+        self.slow, self.interrupted, self.deleting, self.release = (
+            threading.Event() for _ in range(4)
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: Any):
         if environ.get("HTTP_X_TC_ACTION") == "DeleteJob" and self.slow.is_set():
-            self.deleting.set()
+            if self.interrupted.is_set():
+                self.deleting.set()
             self.release.wait(20)
         body = b"".join(self.app(environ, start_response))
         job_id = (json.loads(body or b"{}").get("Response") or {}).get("JobId")
         if environ.get("HTTP_X_TC_ACTION") == "SubmitJob" and job_id:
             self.created.append(job_id)
+            self.slow.set()
         return [body]
 
 
@@ -65,7 +71,7 @@ def test_a_second_ctrl_c_during_cleanup_names_the_jobs_left(tmp_path: Path) -> N
                 while not target.created and time.monotonic() < deadline:
                     time.sleep(0.01)
                 assert target.created, "the run created no job"
-                target.slow.set()
+                target.interrupted.set()
                 process.send_signal(signal.SIGINT)
                 assert target.deleting.wait(30), "the run did not start deleting its jobs"
                 interrupted = time.monotonic()
