@@ -102,7 +102,9 @@ def sweep(
                 ),
             )
         return out
+    undrawn = set(templates)
     for template, case, pick in drawn_cases(rule, templates, strategy_for, run_seed):
+        undrawn.discard(template)
         if stop.is_set():
             break
         judgement = judge(case, pick)
@@ -136,5 +138,7 @@ def sweep(
             out.note = shrunk.note
         else:
             out.note = f"the failing case in {template} is reported as drawn (not shrunk)"
-        break
+        return out
+    if undrawn and not stop.is_set():
+        out.note = f"no case could be drawn in {', '.join(sorted(undrawn))}"
     return out
