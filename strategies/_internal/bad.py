@@ -62,8 +62,9 @@ def overlong(limit: int, alphabet: st.SearchStrategy[str] | None = None) -> st.S
 
     @st.composite
     def build(draw: st.DrawFn) -> str:
-        unit = draw(choice(draw, units))
-        return v.repeat_to(unit, limit + draw(excess))
+        units_of_class = choice(draw, units)
+        length = limit + draw(excess)
+        return v.repeat_to(draw(units_of_class), length)
 
     return build()
 
