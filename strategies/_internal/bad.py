@@ -10,12 +10,15 @@ a drawn unit repeated (``values.exactly``) to the length, which is cheap to draw
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import cache
 
 from hypothesis import strategies as st
 
 from tcbatch_contract.profile import DEFAULT_REGIONS
 
 from . import values as v
+from .choice import choice
 
 #: Every character for which ``str.isspace()`` is true (B20's ``\s``).
 WHITESPACE = tuple(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -40,6 +43,7 @@ def local_ok(value: str) -> bool:
     return value.startswith("/") or bool(re.match(r"[A-Za-z]:\\", value))
 
 
+@cache
 def overlong(limit: int, alphabet: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
     """Longer than ``limit`` by at least one, in every character class (or ``alphabet``)."""
     classes = (
@@ -54,18 +58,23 @@ def overlong(limit: int, alphabet: st.SearchStrategy[str] | None = None) -> st.S
     )
     excess = st.one_of(st.integers(1, 3), st.integers(1, 4 * limit))
 
+    units = [v.unit(chars) for chars in classes]
+
     @st.composite
     def build(draw: st.DrawFn) -> str:
-        chars = draw(st.sampled_from(classes))
-        return draw(v.exactly(chars, limit + draw(excess)))
+        units_of_class = choice(draw, units)
+        length = limit + draw(excess)
+        return v.repeat_to(draw(units_of_class), length)
 
     return build()
 
 
+@cache
 def overlong_task_name() -> st.SearchStrategy[str]:
     return overlong(60, st.sampled_from(v.TASK_NAME_CHARS))
 
 
+@cache
 def overlong_topic_name() -> st.SearchStrategy[str]:
     return st.builds(
         lambda head, tail: head + tail,
@@ -74,6 +83,7 @@ def overlong_topic_name() -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def _with_one_of(
     base: st.SearchStrategy[str], chars: st.SearchStrategy[str], max_len: int
 ) -> st.SearchStrategy[str]:
@@ -88,6 +98,7 @@ def _with_one_of(
     return build()
 
 
+@cache
 def bad_task_name() -> st.SearchStrategy[str]:
     """Empty, or 1-60 code points with a character outside ``[A-Za-z0-9_-]`` (B4)."""
     outside = st.one_of(
@@ -97,6 +108,7 @@ def bad_task_name() -> st.SearchStrategy[str]:
     return st.just("") | _with_one_of(st.text(v.TASK_NAME_CHARS, max_size=59), outside, 60)
 
 
+@cache
 def bad_topic_name() -> st.SearchStrategy[str]:
     """Empty or not ``^[A-Za-z][A-Za-z0-9-]*$``, at most 64 code points (B24)."""
     near = st.sampled_from(["", "1topic", "-topic", "topic_1", "topic.1", "topic 1", "topic\n"])
@@ -104,13 +116,26 @@ def bad_topic_name() -> st.SearchStrategy[str]:
     return (near | made).filter(lambda s: len(s) <= 64 and not _TOPIC.fullmatch(s))
 
 
-def missing_task_name(names: list[str]) -> st.SearchStrategy[str]:
-    """A name that no task of the job has (B5): case variants, near misses, anything."""
+_ANY_NAME = st.one_of(v.free_text(), v.task_name())
+_VARIANT = v.coin(5)
+
+
+def missing_task_name(draw: st.DrawFn, names: Sequence[str]) -> str:
+    """A name that no task of the job has (B5): case variants, near misses, anything.
+
+    Drawn in place (the names differ from job to job, so no strategy is built for them).
+    """
     variants = [n.swapcase() for n in names] + [n + " " for n in names] + [n + "x" for n in names]
-    pool = st.sampled_from(variants) if variants else st.nothing()
-    return (pool | v.free_text() | v.task_name()).filter(lambda s: s not in names)
+    variants = [n for n in variants if n not in names]
+    if variants and draw(_VARIANT):
+        return choice(draw, variants)
+    name = draw(_ANY_NAME)
+    while name in names:
+        name += "x"
+    return name
 
 
+@cache
 def malformed_id(prefix: str) -> st.SearchStrategy[str]:
     """Not ``^<prefix>-[a-z0-9]{8}$`` (B8 for ``env``, B10 for ``img``)."""
     good = re.compile(rf"{prefix}-[a-z0-9]{{8}}")
@@ -136,10 +161,12 @@ def malformed_id(prefix: str) -> st.SearchStrategy[str]:
     return (near | made).filter(lambda s: not good.fullmatch(s))
 
 
+@cache
 def unknown_env_id(known: tuple[str, ...]) -> st.SearchStrategy[str]:
     return v.prefixed_id("env").filter(lambda s: s not in known)
 
 
+@cache
 def bad_zone(region: str) -> st.SearchStrategy[str]:
     """Not ``<region>-<1..99>`` for this Region (B26)."""
     good = re.compile(rf"{re.escape(region)}-[1-9][0-9]?")
@@ -167,6 +194,7 @@ def bad_zone(region: str) -> st.SearchStrategy[str]:
     return (near | other | leading_zero | made).filter(lambda s: not good.fullmatch(s))
 
 
+@cache
 def bad_scheme_path(*, directory: bool) -> st.SearchStrategy[str]:
     """``<scheme>://<valid rest>`` with a scheme other than cos/cfs/nfs (B19)."""
     scheme = st.one_of(
@@ -182,6 +210,7 @@ def bad_scheme_path(*, directory: bool) -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def bad_remote_form(*, directory: bool) -> st.SearchStrategy[str]:
     """No ``://``; or an allowed scheme with a bad form; or a directory without ``/`` (B20)."""
     no_separator = st.one_of(
@@ -222,6 +251,7 @@ def _after_scheme(path: str) -> str:
     return path[path.index("://") + 3 :]
 
 
+@cache
 def bad_local_path() -> st.SearchStrategy[str]:
     """Neither absolute Linux nor a Windows drive path, or a control character in it (B21)."""
     near = st.sampled_from([
@@ -233,6 +263,7 @@ def bad_local_path() -> st.SearchStrategy[str]:
     return (near | with_control | relative).filter(lambda s: not local_ok(s))
 
 
+@cache
 def bad_max_price() -> st.SearchStrategy[str]:
     """Not ``^[0-9]+(\\.[0-9]+)?$`` (B22)."""
     near = st.sampled_from([
@@ -242,6 +273,7 @@ def bad_max_price() -> st.SearchStrategy[str]:
     return (near | st.text(v.ANY_CHAR, max_size=8)).filter(lambda s: not _DECIMAL.fullmatch(s))
 
 
+@cache
 def bad_client_token() -> st.SearchStrategy[str]:
     """Empty, longer than 64, or a character outside ``0x21-0x7E`` (B29)."""
     printable = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
@@ -256,6 +288,7 @@ def bad_client_token() -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def bad_password() -> st.SearchStrategy[str]:
     """A password breaking B27's Linux rule: length, a foreign character, one class only."""
     allowed = v.LETTERS + v.DIGITS + v.PASSWORD_SPECIALS
@@ -288,6 +321,7 @@ def password_ok(value: str) -> bool:
     return sum(any(ch in cls for ch in value) for cls in classes) >= 2
 
 
+@cache
 def outside_enum(allowed: tuple[str, ...]) -> st.SearchStrategy[str]:
     """A string that is not one of ``allowed``: case variants, padding, anything."""
     variants = [

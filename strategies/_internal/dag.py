@@ -10,20 +10,24 @@ matter. Edges point from an earlier to a later task in a drawn rank order (the l
 rotated and maybe reversed), which makes every graph acyclic without a check; a repeated
 identical edge is sometimes added because the contract says it is not a cycle.
 
-Only the first few tasks get a full drawn body; the rest get a compact one. That keeps a
-300-task job inside Hypothesis's per-example budget and generation fast.
+Only the first few tasks (``rich`` of them, and the task a force tree is about) get a full
+drawn body; the rest get a compact one. That keeps a 300-task job inside Hypothesis's
+per-example budget and generation fast; a single-fault request, whose point is the one
+member it breaks, asks for one rich task only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 from typing import Any
 
 from hypothesis import strategies as st
 
 from . import values as v
-from .tree import Ctx, Force, build_object, include, ints
+from .choice import choice, ints
+from .tree import Ctx, Force, build_object, include
 
 RICH_TASKS = 4
 MAX_TASKS = 300
@@ -38,6 +42,7 @@ _NAME_LIST = st.lists(
 _NAMED_LIST = st.lists(_TASK_NAME, max_size=6)
 _SHAPE = st.sampled_from(SHAPES)
 _REPEAT = v.coin(5)
+_FLIP = st.booleans()
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,13 @@ def unique_name(name: str, used: set[str], index: int) -> str:
     return candidate
 
 
-@st.composite
-def task_graph(draw: st.DrawFn, *, min_tasks: int = 1, need_edges: bool = False) -> Graph:
+def task_graph(*, min_tasks: int = 1, need_edges: bool = False) -> st.SearchStrategy[Graph]:
     """Task names and an acyclic set of dependences between named tasks."""
+    return st.composite(lambda draw: draw_graph(draw, min_tasks=min_tasks, need_edges=need_edges))()
+
+
+def draw_graph(draw: st.DrawFn, *, min_tasks: int = 1, need_edges: bool = False) -> Graph:
+    """What :func:`task_graph` draws, drawn inside another draw (no strategy built)."""
     low = max(min_tasks, 2 if need_edges else 1)
     # the first tasks' names are a drawn list (the shrinker deletes a task with its
     # draws); more tasks, named t<i>, are a drawn count that costs nothing per task
@@ -78,14 +87,14 @@ def task_graph(draw: st.DrawFn, *, min_tasks: int = 1, need_edges: bool = False)
     # whatever the size, so the task count can shrink on its own)
     turn = draw(ints(0, max(0, len(named) - 1)))
     order = named[turn:] + named[:turn]
-    if draw(st.booleans()):
+    if draw(_FLIP):
         order.reverse()
     shape = draw(_SHAPE)
     edges = _shape_edges(draw, shape, order)
     if need_edges and not edges:
         edges = [(order[0], order[1])]
     if edges and draw(_REPEAT):
-        edges.append(draw(st.sampled_from(edges)))
+        edges.append(choice(draw, edges))
     return Graph(names, edges, shape)
 
 
@@ -100,9 +109,9 @@ def _shape_edges(draw: st.DrawFn, shape: str, order: list[str]) -> list[tuple[st
     if n < 2 or shape == "none":
         return []
     if shape == "random":
-        pairs = draw(st.lists(st.tuples(ints(0, n - 1), ints(0, n - 1)), max_size=min(3 * n, 40)))
+        pairs = draw(_random_pairs(n))
         return [(order[min(a, b)], order[max(a, b)]) for a, b in pairs if a != b]
-    parts = draw(st.lists(st.tuples(ints(0, n - 1), ints(1, n - 1)), min_size=1, max_size=3))
+    parts = draw(_parts(n))
     edges: list[tuple[str, str]] = []
     for start, size in parts:
         span = order[start : start + size + 1]
@@ -120,21 +129,40 @@ def _shape_edges(draw: st.DrawFn, shape: str, order: list[str]) -> list[tuple[st
     return edges
 
 
+@cache
+def _random_pairs(n: int) -> st.SearchStrategy[list[tuple[int, int]]]:
+    return st.lists(st.tuples(ints(0, n - 1), ints(0, n - 1)), max_size=min(3 * n, 40))
+
+
+@cache
+def _parts(n: int) -> st.SearchStrategy[list[tuple[int, int]]]:
+    return st.lists(st.tuples(ints(0, n - 1), ints(1, n - 1)), min_size=1, max_size=3)
+
+
 def _plain_task(index: int, env: dict[str, Any]) -> dict[str, Any]:
     return {"Application": {"DeliveryForm": "LOCAL", "Command": f"echo {index}"}, **env}
 
 
-@st.composite
-def job(draw: st.DrawFn, ctx: Ctx, force: Force | None = None, min_tasks: int = 1) -> dict:
-    """A valid ``Job``; ``force["Tasks"]`` applies to one task at a drawn index."""
+def build_job(
+    draw: st.DrawFn,
+    ctx: Ctx,
+    force: Force | None = None,
+    min_tasks: int = 1,
+    rich: int = RICH_TASKS,
+) -> dict:
+    """A valid ``Job``; ``force["Tasks"]`` applies to one task at a drawn index.
+
+    The first ``rich`` tasks and the forced one get a full drawn body (with ``rich`` 1 and
+    a forced task, that task alone).
+    """
     force = force or {}
-    graph = draw(task_graph(min_tasks=min_tasks, need_edges="Dependences" in force))
+    graph = draw_graph(draw, min_tasks=min_tasks, need_edges="Dependences" in force)
     count = len(graph.names)
     task_force = force.get("Tasks")
     forced_at = draw(ints(0, count - 1)) if task_force is not None else -1
     env: dict[str, Any]
-    if ctx.known_env_ids and draw(st.booleans()):
-        env = {"EnvId": draw(st.sampled_from(ctx.known_env_ids))}
+    if ctx.known_env_ids and draw(_FLIP):
+        env = {"EnvId": choice(draw, ctx.known_env_ids)}
     else:
         env = {"ComputeEnv": {"EnvData": {"InstanceType": "S1.SMALL1"}}}
     names = list(graph.names)
@@ -142,7 +170,7 @@ def job(draw: st.DrawFn, ctx: Ctx, force: Force | None = None, min_tasks: int = 
         names[forced_at] = unique_name(draw(_TASK_NAME), {n for n in names if n}, forced_at)
     tasks = []
     for i, name in enumerate(names):
-        if i < RICH_TASKS or i == forced_at:
+        if i == forced_at or (i < rich and (forced_at < 0 or rich > 1)):
             body = build_object(draw, "Task", ctx, task_force if i == forced_at else None)
         else:
             body = _plain_task(i, env)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from hypothesis import strategies as st
 
 from tcbatch_contract.profile import TargetProfile
@@ -33,7 +35,14 @@ def single_fault(
             f"no single-fault strategy for rule {rule!r}; "
             f"use one of {', '.join(single_fault_rules())}"
         )
-    return as_case(REGISTRY[rule], profile or TargetProfile(), field)
+    return _single_fault(rule, profile or TargetProfile(), field)
+
+
+@cache
+def _single_fault(rule: str, profile: TargetProfile, field: str | None) -> st.SearchStrategy[Case]:
+    """Built once per rule, profile and field: Hypothesis validates a strategy on its first
+    draw, and a sweep over a rule's fields asks for each of them again and again."""
+    return as_case(REGISTRY[rule], profile, field)
 
 
 def any_single_fault(profile: TargetProfile | None = None) -> st.SearchStrategy[Case]:

@@ -94,7 +94,7 @@ def b5(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     params, _ = at(draw, profile, ("Job", "Tasks"))
     names = task_names(params)
     deps = params["Job"].setdefault("Dependences", [])
-    missing = draw(missing_task_name(names))
+    missing = missing_task_name(draw, names)
     variant = draw(st.sampled_from(["change", "one end", "self", "both ends"]))
     end = pick(draw, ["StartTask", "EndTask"], only, lambda e: f"Job.Dependences.*.{e}")
     other = "EndTask" if end == "StartTask" else "StartTask"
@@ -108,7 +108,7 @@ def b5(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     elif variant == "self":
         dep, note = {end: missing, other: missing}, "self on missing"
     else:
-        dep, note = {end: missing, other: draw(missing_task_name(names))}, "both missing"
+        dep, note = {end: missing, other: missing_task_name(draw, names)}, "both missing"
     index = draw(st.integers(0, len(deps)))
     deps.insert(index, {"StartTask": dep["StartTask"], "EndTask": dep["EndTask"]})
     return Injected(params, ("Job", "Dependences", index, end), note)

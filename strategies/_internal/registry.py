@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from tcbatch_contract.profile import TargetProfile
 
 from .case import Case
+from .choice import choice
 from .locate import Location, Template, dotted, force_for, get_at, locations
-from .valid import request
+from .valid import build_request
 
 T = TypeVar("T")
 PLACEHOLDER_ENV_ID = "env-00000000"
@@ -66,13 +67,17 @@ def pick(
     """One of ``options``; only those whose field is ``only`` when that is given."""
     if only is not None:
         options = [o for o in options if field_of(o) == only]
-    return draw(st.sampled_from(options))
+    return choice(draw, options)
 
 
 def at(
     draw: st.DrawFn, profile: TargetProfile, template: Template, *, min_tasks: int = 1
 ) -> tuple[dict[str, Any], Location]:
     """A valid request holding ``template`` and one drawn location of it.
+
+    One task has a full drawn body: the one holding ``template``, or the first. The fault
+    is the point of the request; the dense valid jobs of ``valid_cases`` are what put every
+    member through a target.
 
     An ``EnvId`` cannot be valid on a target with no known compute environment; there the
     task gets a placeholder EnvId (instead of its ComputeEnv) for the caller to overwrite.
@@ -83,11 +88,11 @@ def at(
         task.pop("ComputeEnv", None)
         task["EnvId"] = PLACEHOLDER_ENV_ID
         return params, (*loc, "EnvId")
-    params = draw(request(profile, force_for(template), min_tasks=min_tasks))
+    params = build_request(draw, profile, force_for(template), min_tasks=min_tasks, rich=1)
     found = locations(params, template)
     if not found:  # pragma: no cover - the force tree guarantees one
         raise AssertionError(f"no {'.'.join(template)} in a request forced to hold it")
-    return params, draw(st.sampled_from(found))
+    return params, choice(draw, found)
 
 
 def as_case(

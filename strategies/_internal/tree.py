@@ -22,6 +22,7 @@ from tcbatch_contract.profile import TargetProfile
 from tcbatch_contract.typetable import INT64_MAX, INT64_MIN, UINT64_MAX, Member, types
 
 from . import values as v
+from .choice import choice, ints
 
 Force = dict[str, "Force"]
 
@@ -128,19 +129,29 @@ def _bits(width: int) -> st.SearchStrategy[int]:
     return st.integers(0, (1 << width) - 1)
 
 
+@cache
+def _member_plan(
+    type_name: str, forced: frozenset[str], skip: frozenset[str]
+) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The members always present and the optional ones, worked out once per shape."""
+    fixed = set()
+    optional = []
+    for name, member in types()[type_name].items():
+        if name in skip or (type_name, name) in MANAGED_BY_CALLER:
+            continue
+        if member.required or name in forced or (type_name, name) in ALWAYS:
+            fixed.add(name)
+        else:
+            optional.append(name)
+    return frozenset(fixed), tuple(optional)
+
+
 def _choose_members(
     draw: st.DrawFn, type_name: str, ctx: Ctx, force: Force, skip: frozenset[str]
 ) -> list[str]:
     members = types()[type_name]
-    chosen = set()
-    optional = []
-    for name, member in members.items():
-        if name in skip or (type_name, name) in MANAGED_BY_CALLER:
-            continue
-        if member.required or name in force or (type_name, name) in ALWAYS:
-            chosen.add(name)
-        else:
-            optional.append(name)
+    fixed, optional = _member_plan(type_name, frozenset(force), skip)
+    chosen = set(fixed)
     if optional:
         mask = _mask(draw, len(optional), ctx.density)
         chosen.update(name for i, name in enumerate(optional) if mask >> i & 1)
@@ -149,7 +160,7 @@ def _choose_members(
         forced = [m for m in group if m in force]
         if len(forced) > 1:
             raise ValueError(f"cannot force {forced} together in {type_name}")
-        keep = forced[0] if forced else draw(st.sampled_from(options))
+        keep = forced[0] if forced else choice(draw, options)
         chosen.difference_update(group)
         chosen.add(keep)
     for group in AT_MOST_ONE.get(type_name, ()):
@@ -161,7 +172,7 @@ def _choose_members(
         if forced:
             chosen.add(forced[0])
         elif present:
-            chosen.add(draw(st.sampled_from(present)))
+            chosen.add(choice(draw, present))
     return [name for name in members if name in chosen]
 
 
@@ -195,11 +206,6 @@ def value_strategy(
     """The (cached) value strategy of a constrained member; ``non_empty`` for a forced list."""
     strategy = VALUES[key](ctx)
     return strategy.filter(bool) if non_empty else strategy
-
-
-@cache
-def ints(low: int, high: int) -> st.SearchStrategy[int]:
-    return st.integers(low, high)
 
 
 def build_member(

@@ -19,7 +19,7 @@ from tcbatch_contract.profile import TargetProfile
 
 from . import values as v
 from .case import Case
-from .dag import job
+from .dag import RICH_TASKS, build_job
 from .examples import examples_for
 from .tree import Ctx, Force, build_object, include
 
@@ -30,21 +30,37 @@ _DENSE = st.sampled_from((0, 1))
 _TOKEN = v.client_token()
 
 
-@st.composite
 def request(
+    profile: TargetProfile,
+    force: Force | None = None,
+    *,
+    min_tasks: int = 1,
+    densities: st.SearchStrategy[int] = _DENSITY,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """A valid SubmitJob request holding at least the members named by ``force``."""
+    return st.composite(
+        lambda draw: build_request(draw, profile, force, min_tasks=min_tasks, densities=densities)
+    )()
+
+
+def build_request(
     draw: st.DrawFn,
     profile: TargetProfile,
     force: Force | None = None,
     *,
     min_tasks: int = 1,
     densities: st.SearchStrategy[int] = _DENSITY,
+    rich: int = RICH_TASKS,
 ) -> dict[str, Any]:
-    """A valid SubmitJob request holding at least the members named by ``force``."""
+    """What :func:`request` draws, drawn inside another draw (no strategy built).
+
+    ``rich``: how many tasks get a full drawn body (see ``dag.build_job``).
+    """
     force = force or {}
     ctx = Ctx(profile, draw(densities))
     params: dict[str, Any] = {
         "Placement": build_object(draw, "Placement", ctx, force.get("Placement")),
-        "Job": draw(job(ctx, force.get("Job"), min_tasks=min_tasks)),
+        "Job": build_job(draw, ctx, force.get("Job"), min_tasks=min_tasks, rich=rich),
     }
     if "ClientToken" in force or include(draw, ctx):
         params["ClientToken"] = draw(_TOKEN)

@@ -11,10 +11,13 @@ that is stricter than the contract shows up as a failure on a valid request.
 from __future__ import annotations
 
 import string
+from functools import cache
 
 from hypothesis import strategies as st
 
 from tcbatch_contract.typetable import INT64_MAX, UINT64_MAX
+
+from .choice import ints
 
 LETTERS = string.ascii_letters
 DIGITS = string.digits
@@ -85,18 +88,30 @@ NON_SPACE = ANY_CHAR.filter(lambda c: not c.isspace())
 NO_CONTROL = st.characters(exclude_categories=("Cs", "Cc"))
 
 
+@cache
 def coin(chance: int = 4) -> st.SearchStrategy[bool]:
     """True about once in ``chance`` draws; shrinks to False."""
     return st.integers(0, chance - 1).map(lambda v: v == chance - 1)
 
 
+@cache
 def exactly(alphabet: st.SearchStrategy[str], length: int) -> st.SearchStrategy[str]:
     """``length`` code points from ``alphabet``: a short drawn unit, repeated (cheap to draw)."""
-    return st.text(alphabet, min_size=1, max_size=6).map(
-        lambda unit: (unit * (length // len(unit) + 1))[:length]
-    )
+    return unit(alphabet).map(lambda drawn: repeat_to(drawn, length))
 
 
+@cache
+def unit(alphabet: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """The unit :func:`exactly` repeats: 1-6 code points of ``alphabet``."""
+    return st.text(alphabet, min_size=1, max_size=6)
+
+
+def repeat_to(drawn: str, length: int) -> str:
+    """``drawn`` repeated and cut to ``length`` code points."""
+    return (drawn * (length // len(drawn) + 1))[:length]
+
+
+@cache
 def free_text(max_size: int = 8) -> st.SearchStrategy[str]:
     """A string member without a rule: realistic words, or any characters at all."""
     return st.one_of(
@@ -105,6 +120,7 @@ def free_text(max_size: int = 8) -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def limited_text(limit: int) -> st.SearchStrategy[str]:
     """Text of at most ``limit`` code points, reaching the limit in each character class."""
     return st.one_of(
@@ -116,6 +132,7 @@ def limited_text(limit: int) -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def task_name(max_size: int = 60) -> st.SearchStrategy[str]:
     """A TaskName of B3/B4: 1-60 characters of ``[A-Za-z0-9_-]``."""
     return st.one_of(
@@ -124,6 +141,7 @@ def task_name(max_size: int = 60) -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def topic_name() -> st.SearchStrategy[str]:
     """A CMQ topic name (B23/B24): a letter, then letters, digits or ``-``; 1-64 long."""
     return st.one_of(
@@ -140,6 +158,7 @@ def topic_name() -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def client_token() -> st.SearchStrategy[str]:
     """A ClientToken (B29): 1-64 printable ASCII characters without space."""
     printable = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
@@ -149,16 +168,19 @@ def client_token() -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def zone(region: str) -> st.SearchStrategy[str]:
     """``<region>-<1..99>`` with no leading zero (B26)."""
     return st.integers(1, 99).map(lambda n: f"{region}-{n}")
 
 
+@cache
 def prefixed_id(prefix: str) -> st.SearchStrategy[str]:
     """An id of the form ``<prefix>-`` and eight of ``[a-z0-9]`` (EnvId, ImageId)."""
     return st.text(ID_CHARS, min_size=8, max_size=8).map(lambda tail: f"{prefix}-{tail}")
 
 
+@cache
 def max_price() -> st.SearchStrategy[str]:
     """A decimal number string ``^[0-9]+(\\.[0-9]+)?$`` (B22)."""
     digits = st.text(DIGITS, min_size=1, max_size=6)
@@ -169,22 +191,29 @@ def max_price() -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def password() -> st.SearchStrategy[str]:
     """A Linux password of B27: 8-16 of letters, digits, specials; two classes at least."""
     classes = (LETTERS, DIGITS, PASSWORD_SPECIALS)
 
+    order = st.permutations(range(3))
+    sizes = st.integers(8, 16)
+    bodies = {size: st.text("".join(classes), min_size=size - 2, max_size=size - 2)
+              for size in range(8, 17)}  # fmt: skip
+    picks = [st.sampled_from(cls) for cls in classes]
+
     @st.composite
     def build(draw: st.DrawFn) -> str:
-        first, second = draw(st.permutations(range(3)))[:2]
-        size = draw(st.integers(8, 16))
-        body = draw(st.text("".join(classes), min_size=size - 2, max_size=size - 2))
-        picks = [draw(st.sampled_from(classes[first])), draw(st.sampled_from(classes[second]))]
-        where = draw(st.integers(0, len(body)))
-        return body[:where] + "".join(picks) + body[where:]
+        first, second = draw(order)[:2]
+        body = draw(bodies[draw(sizes)])
+        chosen = [draw(picks[first]), draw(picks[second])]
+        where = draw(ints(0, len(body)))
+        return body[:where] + "".join(chosen) + body[where:]
 
     return build()
 
 
+@cache
 def _remote_host() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(
@@ -206,6 +235,7 @@ REMOTE_TAILS = (
 )  # fmt: skip
 
 
+@cache
 def _remote_tail() -> st.SearchStrategy[str]:
     """The ``\\S*`` after the host's slash: words, or any non-space characters."""
     return st.one_of(
@@ -214,6 +244,7 @@ def _remote_tail() -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def remote_path(*, directory: bool) -> st.SearchStrategy[str]:
     """A remote path of B19/B20; a directory path ends with ``/``."""
     return st.builds(
@@ -227,6 +258,7 @@ def remote_path(*, directory: bool) -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def local_path() -> st.SearchStrategy[str]:
     """An absolute Linux path or a Windows drive path, no control characters (B21)."""
     linux = st.one_of(
@@ -241,16 +273,19 @@ def local_path() -> st.SearchStrategy[str]:
     return linux | windows
 
 
+@cache
 def uint64(low: int = 0, high: int = UINT64_MAX) -> st.SearchStrategy[int]:
     """An integer in ``[low, high]``, edges included."""
     edges = sorted({low, high, min(low + 1, high)})
     return st.one_of(st.integers(low, high), st.sampled_from(edges))
 
 
+@cache
 def int64(low: int, high: int = INT64_MAX) -> st.SearchStrategy[int]:
     return uint64(low, high)
 
 
+@cache
 def disk_size_multiple_of_ten() -> st.SearchStrategy[int]:
     """A DataDisk.DiskSize (B27): a positive multiple of 10 within int64."""
     return st.one_of(

@@ -30,6 +30,7 @@ from .model import Failure
 SHRINK_REQUEST_BUDGET = 150
 SHRINK_SECONDS_BUDGET = 20.0
 DUPLICATES_ALLOWED = 20
+REPEATS_PER_EXAMPLE = 3  # drawing is cheap: look this much longer for faults not yet judged
 
 
 class Stopped(BaseException):
@@ -130,7 +131,7 @@ def drive(
             key = distinct(case)
             if key in judged:
                 repeats[0] += 1
-                if repeats[0] > max(DUPLICATES_ALLOWED, max_examples):
+                if repeats[0] > max(DUPLICATES_ALLOWED, REPEATS_PER_EXAMPLE * max_examples):
                     raise _Exhausted
                 reject()
             judged.add(key)

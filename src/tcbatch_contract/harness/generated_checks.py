@@ -40,6 +40,7 @@ from .judging import (
 )
 from .model import RuleResult, RunSettings, Status, Target
 from .readback import describe_job_problems, submit_info_problems
+from .sweep import sweep
 
 VALID = "VALID"
 FUZZ = "FUZZ"
@@ -172,33 +173,21 @@ class SingleFaultCheck(_GeneratedCheck):
         return single_fault(self.rule, target.profile)
 
     def after(self, target: Target, settings: RunSettings) -> DriveResult:
-        """One case in each field of the rule that the drawn cases did not reach.
-
-        Drawing spreads the cases over the fields a rule covers, but a rule with many
-        (S1 and S4 cover every member) leaves some untouched in a short run; a target that
-        gets one field wrong must not pass for lack of a case there. Then the catalogue's
-        vectors of the rule: its hand-picked near misses, which drawing reaches by chance.
-        """
+        """One case in each field of the rule that the drawn cases did not reach (see
+        ``sweep``), then the catalogue's vectors of the rule: its hand-picked near misses,
+        which drawing reaches by chance."""
         from ..strategies import rule_fields, single_fault
 
-        out = DriveResult()
-        for template in rule_fields(self.rule):
-            if template in self.reached:
-                continue
-            if self.stop.is_set() or out.failure is not None:
-                break
-            out = merged(
-                out,
-                drive(
-                    f"{self.rule}@{template}",
-                    single_fault(self.rule, target.profile, field=template),
-                    lambda case, pick: self.judge(case, pick, target, settings),
-                    max_examples=1,
-                    run_seed=settings.seed,
-                    stop=self.stop,
-                    shrink_seconds=settings.shrink_seconds,
-                ),
-            )
+        out = sweep(
+            self.rule,
+            [t for t in rule_fields(self.rule) if t not in self.reached],
+            lambda template: single_fault(self.rule, target.profile, field=template),
+            lambda case, pick: self.judge(case, pick, target, settings),
+            run_seed=settings.seed,
+            max_examples=settings.max_examples,
+            stop=self.stop,
+            shrink_seconds=settings.shrink_seconds,
+        )
         if out.failure is None and not self.stop.is_set():
             vectors = catalogue_cases(self.rule, target.profile)
             judge = lambda case: self.judge(case, 0, target, settings)  # noqa: E731

@@ -1,0 +1,39 @@
+"""Drawing from a sequence known only at draw time, without building a strategy for it.
+
+``draw(st.sampled_from(options))`` inside a draw builds a new strategy object every time,
+and Hypothesis validates each new object before its first draw: on a request of a few
+hundred draws that validation costs more than the drawing. :func:`choice` draws the index
+from a strategy cached per length instead; it shrinks the same way (towards the first
+option) and, like ``sampled_from``, draws nothing when there is one option only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import TypeVar
+
+from hypothesis import strategies as st
+
+T = TypeVar("T")
+
+
+@cache
+def ints(low: int, high: int) -> st.SearchStrategy[int]:
+    """``st.integers(low, high)``, built once per range."""
+    return st.integers(low, high)
+
+
+def choice(draw: st.DrawFn, options: Sequence[T]) -> T:
+    """One of ``options`` (not empty), shrinking towards the first."""
+    if len(options) == 1:
+        return options[0]
+    if not options:
+        raise ValueError("choice from no options")
+    return options[draw(ints(0, len(options) - 1))]
+
+
+@cache
+def sampled(options: tuple[T, ...]) -> st.SearchStrategy[T]:
+    """``st.sampled_from(options)``, built once per tuple of options."""
+    return st.sampled_from(options)
