@@ -7,8 +7,10 @@ checks) and report in the same terms. The runner
 * skips a rule whose ``needs`` the target profile does not give (B9 without known
   compute environments, B30 without a job quota, ...), with the reason;
 * runs the checks that change shared target state (the job quota, the rate-limit
-  window, the job list) one at a time after the others, so that no check sees another's
-  jobs or requests: the rest may run in a thread pool;
+  window, the job list) one at a time after the others, in this process, so that no check
+  sees another's jobs or requests: the rest may run in worker processes (``workers``);
+* with a time budget, runs the checks that draw cases again, round after round, each
+  round from a seed derived from the run's seed and the round's number, until it is spent;
 * judges the response form of every answer of every check and reports breaches under
   ``RESPONSE-FORM`` as well as under the check that saw them;
 * deletes every job a check left behind, also when the run is interrupted.
@@ -19,20 +21,21 @@ could not judge) is reported with status ``error`` but does not fail the run by 
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
+import dataclasses
 import threading
 import time
 import traceback
+import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from ..transport import TransportError
+from .driver import fold_digests
 from .exchange import delete_job
 from .model import Check, Failure, RuleResult, RunReport, RunSettings, Status
 from .response_form import RULE as RESPONSE_FORM
-from .targets import Targets
+from .targets import Observer, Targets
 
 #: Rules whose checks change state other checks depend on: run alone, after the others.
 _EXCLUSIVE_RULES = frozenset({"P9", "B30"})
@@ -119,6 +122,7 @@ class Runner:
         selected: set[str] | None = None,
         workers: int = 1,
         progress: Any = None,
+        max_seconds: float | None = None,
     ) -> None:
         self.targets = targets
         self.settings = settings
@@ -126,13 +130,14 @@ class Runner:
         self.rule_order = [r.id for r in rules]
         self.checks = checks
         self.selected = selected
-        # Job-creating checks in the pool each hold at most one job at a time: keep the
-        # pool below the job quota so that none of them meets it.
-        quota = targets.spec.profile.job_quota
-        self.workers = max(1, min(workers, quota - 1) if quota else workers)
+        self.workers = worker_count(targets, workers)
         self.progress = progress
+        self.max_seconds = max_seconds  # the time budget; None: one round
+        self.rounds = 0  # rounds run so far
         self.stop = threading.Event()
-        self._observers: dict[int, Any] = {}
+        self._observers: list[Observer] = []  # every check run, every round, every process
+        self._latest: dict[int, Observer] = {}
+        self._portable: set[int] = set()  # checks a worker process can build
 
     # ---- planning -------------------------------------------------------------------
 
@@ -184,30 +189,36 @@ class Runner:
     def run(self, target_name: str, endpoint: str | None) -> RunReport:
         started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         clock = time.monotonic()
+        if self.max_seconds is not None:
+            self.settings = dataclasses.replace(self.settings, deadline=clock + self.max_seconds)
         parallel, exclusive, decided = self.plan()
         results: list[RuleResult] = list(decided)
         notes: list[str] = []
         if self.progress is not None:
             self.progress.begin(len(parallel) + len(exclusive))
+        pool = None
         try:
-            if self.workers > 1:
-                for check in parallel:  # imports happen here, not on two threads at once
-                    prepare = getattr(check, "prepare", None)
-                    if prepare is not None:
-                        with contextlib.suppress(Exception):  # run() reports it
-                            prepare(self.targets.target())
-            results += self._run_pool(parallel)
+            pool = self._pool(parallel)
+            results += self._run_round(parallel, self.settings, pool)
             for check in exclusive:
                 if self.stop.is_set():
                     break
-                results.append(self._run_one(check))
+                results.append(self.run_one(check))
+            self.rounds = 1
+            results += self._more_rounds(parallel, results, pool)
         except KeyboardInterrupt:
-            self._signal_stop()
+            self.signal_stop()
+            if pool is not None:
+                pool.interrupt(self._absorb)
             notes.append("the run was interrupted: rules not listed did not finish")
         finally:
+            if pool is not None:
+                pool.close()
             notes += self.cleanup()
             if self.progress is not None:
                 self.progress.end()
+        if pool is not None and pool.pushed_back:
+            notes.append("the target pushed back: from then on the checks ran one at a time")
         results = _merge(results)
         results.append(self._response_form_result(results))
         results = sorted(results, key=lambda r: _rank(r.rule, self.rule_order))
@@ -222,46 +233,115 @@ class Runner:
             notes=notes,
         )
 
-    def _run_pool(self, checks: list[Check]) -> list[RuleResult]:
-        if self.workers == 1 or len(checks) <= 1:
+    def _pool(self, checks: list[Check]) -> Any:
+        """Worker processes for ``checks`` (None: they run here, one after the other)."""
+        recipe = self.targets.spec.recipe
+        if self.workers < 2 or recipe is None or len(checks) < 2:
+            return None
+        from .workers import WorkerPool, check_key, portable_keys
+
+        keys = portable_keys()
+        self._portable = {id(c) for c in checks if check_key(c) in keys}
+        count = min(self.workers, len(self._portable))
+        if count < 2:
+            return None
+        share = count if recipe.shares_pace else 1
+        return WorkerPool(self.targets.spec, count, share=share)
+
+    def _run_round(self, checks: list[Check], settings: RunSettings, pool: Any) -> list[RuleResult]:
+        """``checks`` with ``settings``, in worker processes if there are; in plan order."""
+        self.settings = settings
+        if pool is None:
             out = []
             for check in checks:
                 if self.stop.is_set():
                     break
-                out.append(self._run_one(check))
+                out.append(self.run_one(check))
             return out
+        done: dict[int, RuleResult] = {}
+
+        def finished(check: Check, outcome: Any) -> None:
+            result = self._absorb(check, outcome)
+            if result is not None:
+                done[id(check)] = result
+
+        remote = [c for c in checks if id(c) in self._portable]
+        pool.run(remote, settings, started=self._started, finished=finished)
+        for check in checks:  # checks only this process can build
+            if id(check) not in self._portable and not self.stop.is_set():
+                done[id(check)] = self.run_one(check)
+        return [done[id(c)] for c in checks if id(c) in done]
+
+    def _more_rounds(
+        self, checks: list[Check], results: list[RuleResult], pool: Any
+    ) -> list[RuleResult]:
+        """Further rounds of the checks that draw cases, while the time budget lasts."""
         out: list[RuleResult] = []
-        pool = concurrent.futures.ThreadPoolExecutor(self.workers, thread_name_prefix="check")
-        pending = {pool.submit(self._run_one, check) for check in checks}
-        try:
-            while pending:
-                done, pending = concurrent.futures.wait(
-                    pending, timeout=0.25, return_when=concurrent.futures.FIRST_COMPLETED
-                )
-                out.extend(future.result() for future in done)
-        except KeyboardInterrupt:
-            self._signal_stop()
-            for future in pending:
-                future.cancel()
-            concurrent.futures.wait(pending, timeout=5.0)
-            raise
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+        base = self.settings
+        if base.deadline is None:
+            return out
+        settled = {r.rule for r in results if r.status is not Status.PASS}
+        while not base.time_up() and not self.stop.is_set():
+            again = [c for c in checks if _draws(c) and c.rule not in settled]
+            if not again:
+                break
+            seed = round_seed(base.seed, self.rounds)
+            found = self._run_round(again, dataclasses.replace(base, seed=seed), pool)
+            self.rounds += 1
+            settled |= {r.rule for r in found if r.status is not Status.PASS}
+            out += found
+            if self.progress is not None and hasattr(self.progress, "note"):
+                cases = sum(r.cases for r in results + out)
+                self.progress.note(f"round {self.rounds} done: {cases} cases so far")
+        self.settings = base
         return out
 
-    def _signal_stop(self) -> None:
+    def _started(self, check: Check) -> None:
+        if self.progress is not None and self.rounds == 0:
+            self.progress.started(check.rule)
+
+    def _absorb(self, check: Check, outcome: Any) -> RuleResult | None:
+        """Take in what a worker reported for ``check``."""
+        from .workers import reused_id_breach
+
+        self.targets.created_jobs.update(outcome.created_jobs)
+        observer = Observer(check.rule, None)
+        observer.answers, observer.breach_count = outcome.answers, outcome.breach_count
+        observer.breaches = list(outcome.breaches)
+        reused = [i for i in outcome.request_ids if not self.targets.request_ids.first_time(i)]
+        for request_id in reused:  # another process saw it first
+            observer.breach_count += 1
+            observer.breaches.append(reused_id_breach(check.rule, request_id))
+        self._observers.append(observer)
+        result = outcome.result
+        if result is None:
+            return None
+        if reused:
+            _add_breaches(result, observer.breaches[-len(reused) :])
+        if self.progress is not None and self.rounds == 0:
+            self.progress.finished(result)
+        return result
+
+    def signal_stop(self) -> None:
+        """Stop the run: no check starts, the running ones end at their next case."""
         self.stop.set()
         for check in self.checks:
             event = getattr(check, "stop", None)
             if isinstance(event, threading.Event):
                 event.set()
 
-    def _run_one(self, check: Check) -> RuleResult:
+    def observer_of(self, check: Check) -> Observer | None:
+        """The observer of the latest run of ``check`` in this process."""
+        return self._latest.get(id(check))
+
+    def run_one(self, check: Check) -> RuleResult:
+        """One check, here, its answers watched; a crash or a transport error is its result."""
         if self.stop.is_set():
             raise KeyboardInterrupt
         observer = self.targets.observer(check.rule)
-        self._observers[id(check)] = observer
-        if self.progress is not None:
+        self._observers.append(observer)
+        self._latest[id(check)] = observer
+        if self.progress is not None and self.rounds == 0:
             self.progress.started(check.rule)
         clock = time.monotonic()
         try:
@@ -282,12 +362,12 @@ class Runner:
             result.code = _code(self.rules.get(check.rule))
         if not (getattr(check, "judges_response_form", False) and result.failures):
             _add_breaches(result, observer.breaches)
-        if self.progress is not None:
+        if self.progress is not None and self.rounds == 0:
             self.progress.finished(result)
         return result
 
     def _response_form_result(self, results: list[RuleResult]) -> RuleResult:
-        observers = list(self._observers.values())
+        observers = self._observers
         answers = sum(o.answers for o in observers)
         breaches = [b for o in observers for b in o.breaches]
         count = sum(o.breach_count for o in observers)
@@ -317,6 +397,33 @@ class Runner:
         if left:
             return [f"could not delete {len(left)} job(s) the run created: {', '.join(left)}"]
         return []
+
+
+def worker_count(targets: Targets, wanted: int) -> int:
+    """How many checks may run at once against ``targets``, ``wanted`` at most.
+
+    Job-creating checks each hold at most one job at a time: fewer of them than the job
+    quota never meet it. Processes that share one rate limit (a target over HTTP) each get
+    an equal part of it, at least one request per second.
+    """
+    count = max(1, wanted)
+    quota = targets.spec.profile.job_quota
+    if quota:
+        count = min(count, max(1, quota - 1))
+    recipe = targets.spec.recipe
+    if targets.limiter is not None and getattr(recipe, "shares_pace", True):
+        count = min(count, targets.limiter.limit)
+    return count
+
+
+def round_seed(seed: int, number: int) -> int:
+    """The seed of round ``number`` of a timed run (round 0 draws from the run's seed)."""
+    return seed if number == 0 else zlib.crc32(f"{seed}/round {number}".encode())
+
+
+def _draws(check: Check) -> bool:
+    """Whether ``check`` draws new cases from its seed (another round sends others)."""
+    return callable(getattr(check, "strategy", None))
 
 
 def _is_exclusive(check: Check) -> bool:
@@ -391,6 +498,7 @@ def _merge(results: list[RuleResult]) -> list[RuleResult]:
             reason="; ".join(r for r in (other.reason, result.reason) if r),
             requests_to_first_failure=first,
             harness_errors=other.harness_errors + result.harness_errors,
+            digest=fold_digests(other.digest, result.digest),
         )
     return list(merged.values())
 

@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from .. import codes
 from ..profile import DOCUMENTED_RATE_LIMIT, TargetProfile
 from ..transport import Client, Credential, RateLimiter, Transport, WireRequest, WireResponse
 from .masking import mask_wire
@@ -46,6 +47,9 @@ class TargetSpec:
     is_live_service: bool = False  # the real service: assumed rules it breaks are drift
     endpoint: str | None = None  # for reproductions; None for an in-process emulator
     request_timeout: float = 35.0
+    # How a worker process rebuilds ``transport`` (see ``harness.workers``); None: it
+    # cannot be rebuilt elsewhere (a recording, a replay) and the run stays in one process.
+    recipe: Any = None
 
 
 class Observer:
@@ -58,6 +62,8 @@ class Observer:
         self.answers = 0
         self.breaches: list[Failure] = []
         self.breach_count = 0
+        self.pushed_back = 0  # answers asking to slow down (the back-pressure codes)
+        self.seen_ids: list[str] = []  # RequestIds answered, for a run over several processes
         self._lock = threading.Lock()
 
     def sent(self) -> None:
@@ -70,6 +76,10 @@ class Observer:
         )
         with self._lock:
             self.answers += 1
+            if response.request_id:
+                self.seen_ids.append(response.request_id)
+            if response.code in codes.BACK_PRESSURE:
+                self.pushed_back += 1
             if not problems:
                 return
             self.breach_count += 1
@@ -121,7 +131,9 @@ class ObservedTransport:
 class Targets:
     """Makes the :class:`Target` each check gets, all sharing pacing and created jobs."""
 
-    def __init__(self, spec: TargetSpec, request_ids: RequestIds | None = None) -> None:
+    def __init__(
+        self, spec: TargetSpec, request_ids: RequestIds | None = None, *, share: int = 1
+    ) -> None:
         self.spec = spec
         self.request_ids = request_ids if request_ids is not None else RequestIds()
         self.created_jobs: set[str] = set()
@@ -130,6 +142,8 @@ class Targets:
         if not spec.is_loopback:
             # A live service: never faster than its documented limit, whatever the profile.
             pace = min(pace or DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_LIMIT)
+        if pace and share > 1:  # one of ``share`` processes pacing against the same limit
+            pace = max(1, pace // share)
         self.limiter = RateLimiter(pace) if pace else None
         self._client = Client(
             spec.transport,
