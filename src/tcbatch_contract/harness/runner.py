@@ -203,7 +203,8 @@ class Runner:
             for check in exclusive:
                 if self.stop.is_set():
                     break
-                results.append(self.run_one(check))
+                timed_out = self.settings.time_up()
+                results.append(self._unreached(check) if timed_out else self.run_one(check))
             self.rounds = 1
             results += self._more_rounds(parallel, results, pool)
         except KeyboardInterrupt:
@@ -251,13 +252,6 @@ class Runner:
     def _run_round(self, checks: list[Check], settings: RunSettings, pool: Any) -> list[RuleResult]:
         """``checks`` with ``settings``, in worker processes if there are; in plan order."""
         self.settings = settings
-        if pool is None:
-            out = []
-            for check in checks:
-                if self.stop.is_set():
-                    break
-                out.append(self.run_one(check))
-            return out
         done: dict[int, RuleResult] = {}
 
         def finished(check: Check, outcome: Any) -> None:
@@ -265,12 +259,31 @@ class Runner:
             if result is not None:
                 done[id(check)] = result
 
-        remote = [c for c in checks if id(c) in self._portable]
-        pool.run(remote, settings, started=self._started, finished=finished)
-        for check in checks:  # checks only this process can build
-            if id(check) not in self._portable and not self.stop.is_set():
-                done[id(check)] = self.run_one(check)
-        return [done[id(c)] for c in checks if id(c) in done]
+        if pool is not None:
+            remote = [c for c in checks if id(c) in self._portable]
+            pool.run(
+                remote, settings, started=self._started, finished=finished, until=settings.time_up
+            )
+        for check in checks:  # all of them, or those only this process can build
+            if id(check) in done or (pool is not None and id(check) in self._portable):
+                continue
+            if self.stop.is_set() or settings.time_up():
+                break
+            done[id(check)] = self.run_one(check)
+        out = []
+        for check in checks:
+            result = done.get(id(check))
+            if result is not None and not _cut_short(result, settings):
+                out.append(result)
+            elif self.rounds == 0 and not self.stop.is_set():
+                out.append(self._unreached(check))
+        return out
+
+    def _unreached(self, check: Check) -> RuleResult:
+        reason = "the time budget (--max-time) was spent before this rule could be checked"
+        return RuleResult(
+            check.rule, Status.SKIP, code=_code(self.rules.get(check.rule)), reason=reason
+        )
 
     def _more_rounds(
         self, checks: list[Check], results: list[RuleResult], pool: Any
@@ -419,6 +432,16 @@ def worker_count(targets: Targets, wanted: int) -> int:
 def round_seed(seed: int, number: int) -> int:
     """The seed of round ``number`` of a timed run (round 0 draws from the run's seed)."""
     return seed if number == 0 else zlib.crc32(f"{seed}/round {number}".encode())
+
+
+def _cut_short(result: RuleResult, settings: RunSettings) -> bool:
+    """Whether the time budget ran out before ``result``'s check judged a single case."""
+    return (
+        settings.time_up()
+        and result.cases == 0
+        and result.status is Status.ERROR
+        and not result.harness_errors
+    )
 
 
 def _draws(check: Check) -> bool:

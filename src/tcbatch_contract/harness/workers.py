@@ -179,10 +179,14 @@ class WorkerPool:
         *,
         started: Callable[[Check], None],
         finished: Callable[[Check, Outcome], None],
+        until: Callable[[], bool] = lambda: False,
     ) -> None:
-        """Run ``checks`` in the workers; ``finished`` is called in the parent as each ends."""
+        """Run ``checks`` in the workers; ``finished`` is called in the parent as each ends.
+        Once ``until()`` is true, no further check is started."""
         queue = list(checks)
         while queue or self._in_flight:
+            if until():
+                queue.clear()
             while queue and len(self._in_flight) < self.limit and not self.stop.is_set():
                 check = queue.pop(0)
                 started(check)
