@@ -157,6 +157,11 @@ def run_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--report {args.report}: the report file must end in .md or .html")
     if args.record and replay is not None:
         raise UsageError(f"--record {args.record}: a replay cannot be recorded again")
+    if args.max_time is not None and (args.record or replay is not None):
+        raise UsageError(
+            f"--max-time {args.max_time}: how far a timed run gets depends on the target's "
+            "speed, so it cannot be recorded or replayed; leave --max-time out"
+        )
     with ExitStack() as stack:
         spec, secrets_used = _target_spec(args, stack)
         return _run(args, spec, secrets_used, replay)

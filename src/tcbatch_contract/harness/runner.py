@@ -218,6 +218,11 @@ class Runner:
             notes += self.cleanup()
             if self.progress is not None:
                 self.progress.end()
+        if self.max_seconds is not None:
+            notes.append(
+                f"timed run: {self.rounds} round(s) of drawing in a budget of "
+                f"{self.max_seconds:g} s, each from a seed derived from {self.settings.seed}"
+            )
         if pool is not None and pool.pushed_back:
             notes.append("the target pushed back: from then on the checks ran one at a time")
         results = _merge(results)
