@@ -171,6 +171,9 @@ class WorkerPool:
             workers, mp_context=context, initializer=_start, initargs=(portable, share, self.stop)
         )
         self._in_flight: dict[concurrent.futures.Future[Outcome], Check] = {}
+        # Start every worker now (imports, the target, the checks), so that a time budget
+        # counts drawing, not start-up.
+        concurrent.futures.wait([self._pool.submit(os.getpid) for _ in range(workers)])
 
     def run(
         self,
