@@ -7,6 +7,7 @@ Each run here is the embedded emulator over a SQLite file, rebuilt in every work
 from __future__ import annotations
 
 import io
+import os
 import re
 import time
 from pathlib import Path
@@ -192,3 +193,58 @@ def test_the_command_runs_two_workers_and_prints_each_rule_once(
     assert code == 0, out + err
     assert sorted(progress_rules(err)) == ["B30", "B6", "P7", "S3"]
     assert "5 rules: 5 pass" in out  # with RESPONSE-FORM
+
+
+def test_ctrl_c_stops_the_workers_and_deletes_every_job_they_created(tmp_path: Path) -> None:
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    from loopback import serve
+
+    database = tmp_path / "jobs.sqlite3"
+    cfg = EmulatorConfig(
+        secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limit=None, db_path=str(database)
+    )
+
+    def jobs(where: str = "") -> int:
+        with sqlite3.connect(database) as db:
+            return db.execute(f"SELECT count(*) FROM jobs {where}").fetchone()[0]
+
+    with serve(make_app(cfg)) as url:
+        command = [
+            sys.executable,
+            "-c",
+            "import sys; from tcbatch_contract.cli import main; sys.exit(main())",
+            "run",
+            "--target",
+            url,
+            "--secret-id",
+            SECRET_ID,
+            "--secret-key",
+            SECRET_KEY,
+            "--workers",
+            "2",
+            "--rules",
+            "VALID,FUZZ",
+            "--max-examples",
+            "500",
+        ]
+        env = {k: v for k, v in os.environ.items() if "PROXY" not in k.upper()}
+        run = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        try:
+            waited = time.monotonic()
+            while jobs() == 0 and time.monotonic() - waited < 120 and run.poll() is None:
+                time.sleep(0.2)
+            assert jobs() > 0, "no job was created: nothing to interrupt"
+            run.send_signal(signal.SIGINT)
+            out, err = run.communicate(timeout=120)
+        finally:
+            if run.poll() is None:
+                run.kill()
+    assert run.returncode == 130, out + err
+    assert "interrupted" in out and "Traceback" not in err, out + err
+    assert jobs("WHERE deleted_at IS NULL") == 0  # every job the workers created is gone
