@@ -167,6 +167,10 @@ def test_workers_share_a_rate_limit_and_stay_below_the_job_quota(tmp_path: Path)
     assert worker_count(Targets(limited), 8) == 3  # never more processes than requests/s
     assert Targets(http, share=2).limiter.limit == 25  # the limit shared
     assert Targets(spec, share=1).limiter.limit == 50
+    billable = TargetSpec(
+        "live", spec.profile, spec.transport, HOST, spec.credential, is_loopback=False
+    )
+    assert worker_count(Targets(billable), 8) == 1  # one allowance of valid submissions
 
 
 @pytest.mark.parametrize(

@@ -146,8 +146,12 @@ def worker_count(targets: Targets, wanted: int) -> int:
 
     Job-creating checks each hold at most one job at a time: fewer of them than the job
     quota never meet it. Processes that share one rate limit (a target over HTTP) each get
-    an equal part of it, at least one request per second.
+    an equal part of it, at least one request per second. A target that is not loopback
+    gets one process: its allowance of valid (billable) submissions is counted in one place.
     """
+    if not targets.spec.is_loopback:
+        # Billable: one allowance of valid submissions, and at most 7 requests/s anyway.
+        return 1
     count = max(1, wanted)
     quota = targets.spec.profile.job_quota
     if quota:
