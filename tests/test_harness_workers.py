@@ -126,12 +126,13 @@ def test_another_seed_sends_other_cases(tmp_path: Path) -> None:
     assert table(first)["S3"][2] != table(other)["S3"][2]
 
 
-@pytest.mark.parametrize(("workers", "budget"), [(1, 6.0), (2, 12.0)])
-def test_a_timed_run_draws_round_after_round_and_stops(
-    tmp_path: Path, workers: int, budget: float
-) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_timed_run_draws_round_after_round_and_stops(tmp_path: Path, workers: int) -> None:
     selected = {"S3", "B6"}
+    started = time.monotonic()
     once, _, _ = run(spec_for(tmp_path / "once"), workers=1, selected=selected, examples=2)
+    # The budget scales with how fast this machine is right now: a few untimed runs' worth.
+    budget = max(4.0, 4 * (time.monotonic() - started))
     started = time.monotonic()
     timed, text, runner = run(
         spec_for(tmp_path / "timed"),
@@ -145,7 +146,7 @@ def test_a_timed_run_draws_round_after_round_and_stops(
     for rule in selected:
         assert table(timed)[rule][0] is Status.PASS
     assert sum(table(timed)[r][1] for r in selected) > sum(table(once)[r][1] for r in selected)
-    assert elapsed < budget + 60.0  # generous: a check ends its current case, then reports
+    assert elapsed < 2 * budget + 60.0  # generous: start-up, and the case each check was on
     assert sorted(progress_rules(text)) == sorted(selected)  # later rounds: one line each
     assert f"round {runner.rounds} done" in text
 
