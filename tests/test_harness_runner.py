@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tcbatch_contract.emulator import EmulatorConfig, make_app
 from tcbatch_contract.harness.model import RuleResult, RunSettings, Status
 from tcbatch_contract.harness.runner import Runner, all_checks, catalogue_rules
 from tcbatch_contract.harness.targets import Targets, TargetSpec
+from tcbatch_contract.harness.workers import EmulatorRecipe
 from tcbatch_contract.profile import TargetProfile
 from tcbatch_contract.transport import Credential, WsgiTransport
 
@@ -203,9 +205,12 @@ def test_an_interrupted_run_deletes_the_jobs_it_created() -> None:
     assert described.code == "ResourceNotFound.Job"
 
 
-def test_parallel_workers_reach_the_same_verdicts() -> None:
+def test_parallel_workers_reach_the_same_verdicts(tmp_path: Path) -> None:
     cfg = config(
-        rate_limit=50, denied_secret_id="AKIDdeniedTEST000000", denied_secret_key="deniedKey0000"
+        rate_limit=50,
+        denied_secret_id="AKIDdeniedTEST000000",
+        denied_secret_key="deniedKey0000",
+        db_path=str(tmp_path / "jobs.sqlite3"),
     )
     profile = TargetProfile(
         known_env_ids=cfg.known_env_ids,
@@ -222,6 +227,7 @@ def test_parallel_workers_reach_the_same_verdicts() -> None:
         transport.host,
         Credential(SECRET_ID, SECRET_KEY),
         Credential(cfg.denied_secret_id, cfg.denied_secret_key),
+        recipe=EmulatorRecipe(cfg, transport.host),
     )
     selected = {"S3", "B6", "B20", "VALID", "FUZZ", "P7", "B30", "STATE-LIFECYCLE"}
     runner = Runner(
@@ -233,6 +239,7 @@ def test_parallel_workers_reach_the_same_verdicts() -> None:
         workers=3,
     )
     report = runner.run("test", None)
+    assert runner.workers == 3
     verdicts = {r.rule: r.status for r in report.results}
     why = {
         r.rule: (r.reason, [f.summary for f in r.failures + r.harness_errors][:2])

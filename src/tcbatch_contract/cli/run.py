@@ -9,10 +9,12 @@ target needs real credentials and states what it is configured with through opti
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import secrets
 import signal
 from contextlib import ExitStack
+from dataclasses import replace
 from typing import Any
 
 from ._common import UsageError, add_profile_arguments
@@ -25,7 +27,8 @@ from ._run_checks import (
 )
 
 DEFAULT_MAX_EXAMPLES = 60
-DEFAULT_WORKERS = 1
+#: Worker processes by default: the usable cores, at most this many.
+MAX_DEFAULT_WORKERS = 8
 EMULATOR_JOB_QUOTA = 5
 EMULATOR_RATE_LIMIT = 100
 FORMS = ("mixed", "tc3-post", "tc3-get", "v1-get", "v1-post")
@@ -33,6 +36,8 @@ _ENV_ID = re.compile(r"env-[a-z0-9]{8}")
 _REGION = re.compile(r"[a-z]{2,}-[a-z]+")
 _LOOPBACK = ("localhost", "::1")
 LIVE_HOST = "tencentcloudapi.com"
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smh]?)")
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 
 EPILOG = """\
 exit status:
@@ -103,7 +108,14 @@ def register(subparsers: Any) -> None:
         type=int,
         default=None,
         metavar="N",
-        help=f"checks run at once (default {DEFAULT_WORKERS})",
+        help="worker processes running checks side by side (default: the usable cores; 1 "
+        "runs everything in this process; a recording or a replay uses 1)",
+    )
+    gen.add_argument(
+        "--max-time",
+        metavar="DURATION",
+        help="keep drawing new cases, round after round, until DURATION is spent (90s, 10m, "
+        "1h, or seconds), then report",
     )
     gen.add_argument("--rules", metavar="ID,...", help="check only these rules")
     gen.add_argument(
@@ -169,6 +181,11 @@ def run_command(args: argparse.Namespace) -> int:
     if args.record and replay is not None:
         raise UsageError(f"--record {args.record}: a replay cannot be recorded again")
     check_outputs(args)
+    if args.max_time is not None and (args.record or replay is not None):
+        raise UsageError(
+            f"--max-time {args.max_time}: how far a timed run gets depends on the target's "
+            "speed, so it cannot be recorded or replayed; leave --max-time out"
+        )
     with ExitStack() as stack:
         spec, secrets_used = _target_spec(args, stack)
         scrub = _scrubbing(stack, secrets_used, spec)
@@ -210,14 +227,35 @@ def _replay_record(args: argparse.Namespace) -> Any:
 
 
 def _defaults(args: argparse.Namespace) -> None:
+    from ..harness.workers import usable_cores
+
     for name, value in (
         ("max_examples", DEFAULT_MAX_EXAMPLES),
         ("seed", 0),
-        ("workers", DEFAULT_WORKERS),
+        ("workers", min(usable_cores(), MAX_DEFAULT_WORKERS)),
         ("form", "mixed"),
     ):
-        if getattr(args, name) is None:
+        if getattr(args, name, None) is None:
             setattr(args, name, value)
+    if getattr(args, "record", None) or str(getattr(args, "target", "")).startswith("replay:"):
+        args.workers = 1  # a recording and a replay are one sequence of exchanges
+    if not hasattr(args, "max_time"):
+        args.max_time = None
+
+
+def parse_duration(text: str | None) -> float | None:
+    """``90s``, ``10m``, ``1h``, ``1.5h`` or plain seconds, as seconds (None stays None)."""
+    if text is None:
+        return None
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None:
+        raise UsageError(
+            f"--max-time {text!r}: give a duration such as 90s, 10m, 1h or a number of seconds"
+        )
+    seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if seconds <= 0:
+        raise UsageError(f"--max-time {text!r}: give a duration longer than zero")
+    return seconds
 
 
 def _run(
@@ -279,6 +317,7 @@ def _run(
         selected=selected,
         workers=args.workers,
         progress=Progress(),
+        max_seconds=args.max_seconds,
     )
     with _sigterm_as_interrupt():
         try:
@@ -345,6 +384,7 @@ def _validate(args: argparse.Namespace) -> None:
     if not args.timeout > 0:
         name = option(args, "timeout")
         raise UsageError(f"{name} {args.timeout}: give a positive number of seconds")
+    args.max_seconds = parse_duration(args.max_time)
     if args.region is not None and not _REGION.fullmatch(args.region):
         name = option(args, "region")
         raise UsageError(f"{name} {args.region!r}: a Region looks like ap-guangzhou")
@@ -386,6 +426,7 @@ def _selected(value: str | None, known: list[str], name: str = "--rules") -> set
 
 def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[str | None]]:
     from ..harness.targets import TargetSpec
+    from ..harness.workers import EmulatorRecipe, HttpRecipe
     from ..profile import DEFAULT_REGION, DEFAULT_REGIONS, TargetProfile
     from ..transport import Credential, HttpTransport, WsgiTransport
 
@@ -414,13 +455,18 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
             denied_secret_id=args.denied_secret_id or denied_id,
             denied_secret_key=args.denied_secret_key or denied_key,
         )
+        recipe: Any = None
         if args.target == "emulator":
+            if args.workers > 1:  # worker processes share the jobs through one SQLite file
+                config = replace(config, db_path=_scratch_database(stack))
             transport = WsgiTransport(make_app(config), host="127.0.0.1:9000")
             host = transport.host
+            recipe = EmulatorRecipe(config, host)
         else:
             emulator = stack.enter_context(Emulator(config, host="127.0.0.1", port=0))
             transport = HttpTransport(emulator.endpoint)
             host = emulator.host
+            recipe = HttpRecipe(emulator.endpoint)
         profile = TargetProfile(
             region=region,
             regions=config.regions,
@@ -440,6 +486,7 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
             is_loopback=True,
             endpoint=None,
             request_timeout=args.timeout,
+            recipe=recipe,
         )
         used = [
             config.secret_id,
@@ -484,9 +531,20 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
         is_live_service=live,
         endpoint=base,
         request_timeout=args.timeout,
+        recipe=HttpRecipe(base, args.connect_to),
     )
     used = [credential.secret_id, credential.secret_key, credential.token]
     return spec, [*used, args.denied_secret_id, args.denied_secret_key]
+
+
+def _scratch_database(stack: ExitStack) -> str:
+    """A SQLite file for this run's emulator, removed when the run ends."""
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="tcbatch-run-")
+    stack.callback(shutil.rmtree, folder, ignore_errors=True)
+    return os.path.join(folder, "jobs.sqlite3")
 
 
 def _fresh_credential() -> tuple[str, str]:

@@ -54,6 +54,14 @@ class Progress:
             self._redraw()
             self.stream.flush()
 
+    def note(self, line: str) -> None:
+        """One line between the rules' lines (a timed run's rounds)."""
+        with self._lock:
+            if self.tty:
+                self.stream.write("\r\033[K")
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
     def end(self) -> None:
         if self.tty:
             self.stream.write("\r\033[K")

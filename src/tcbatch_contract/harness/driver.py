@@ -12,6 +12,8 @@ at once and reports the smallest failing case found so far.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 import zlib
@@ -45,6 +47,10 @@ class _BudgetSpent(BaseException):
     """Shrinking used its budget: leave Hypothesis with the best case so far."""
 
 
+class _TimeUp(BaseException):
+    """The run's time budget is spent: report the cases judged so far."""
+
+
 class _Exhausted(BaseException):
     """The strategy keeps drawing faults already judged: the rule has no more to give."""
 
@@ -69,6 +75,32 @@ class DriveResult:
     requests_to_first_failure: int | None = None
     harness_errors: list[Failure] = field(default_factory=list)
     note: str = ""
+    digest: str = ""  # of the judged cases, in order (see :func:`case_digest`)
+
+
+def case_digest(previous: str, case: Any, pick: int) -> str:
+    """``previous`` extended by one judged case: a hash chain over canonical JSON."""
+    try:
+        plain = _plain(case)
+        text = json.dumps([plain, pick], sort_keys=True, ensure_ascii=True, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        text = repr((case, pick))
+    return hashlib.sha256(f"{previous}\n{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def fold_digests(first: str, then: str) -> str:
+    """The digest of two runs of cases, one after the other."""
+    if not first or not then:
+        return first or then
+    return hashlib.sha256(f"{first}+{then}".encode()).hexdigest()
+
+
+def _plain(case: Any) -> Any:
+    import dataclasses
+
+    if dataclasses.is_dataclass(case) and not isinstance(case, type):
+        return {f.name: getattr(case, f.name) for f in dataclasses.fields(case)}
+    return case
 
 
 def rule_seed(run_seed: int, rule: str) -> int:
@@ -86,6 +118,7 @@ def drive(
     stop: threading.Event | None = None,
     shrink_seconds: float | None = SHRINK_SECONDS_BUDGET,
     distinct: Callable[[Any], Hashable] | None = None,
+    deadline: float | None = None,
 ) -> DriveResult:
     """Run ``judge(case, pick)`` over ``max_examples`` drawn cases; ``pick`` is 0..9.
 
@@ -93,7 +126,8 @@ def drive(
     depend on how fast the target answers (a replayed run shrinks as the recorded one did).
     With ``distinct``, a drawn case whose ``distinct(case)`` was judged before is drawn
     again instead (until a failure: shrinking replays cases on purpose), so that the
-    budget is not spent on the same fault twice.
+    budget is not spent on the same fault twice. Past ``deadline`` (``time.monotonic()``)
+    no new case is drawn, and shrinking stops where it is.
     """
     out = DriveResult()
     judged: set[Hashable] = set()
@@ -127,6 +161,10 @@ def drive(
             raise Stopped
         if budget_spent():
             raise _BudgetSpent
+        if deadline is not None and time.monotonic() >= deadline:
+            if shrink_started[0] is None:
+                raise _TimeUp
+            raise _BudgetSpent
         if distinct is not None and shrink_started[0] is None:
             key = distinct(case)
             if key in judged:
@@ -146,6 +184,8 @@ def drive(
                 return
             out.cases += 1
             out.requests += judgement.requests
+            if shrink_started[0] is None:
+                out.digest = case_digest(out.digest, case, pick)
             if shrink_started[0] is not None:
                 shrink_requests[0] += judgement.requests
             if judgement.failure is None:
@@ -161,7 +201,7 @@ def drive(
             property_()
     except _CaseFailed:
         pass
-    except _Exhausted:
+    except (_Exhausted, _TimeUp):
         pass
     except _BudgetSpent:
         out.note = "shrinking stopped at its budget; the payload may not be minimal"

@@ -83,8 +83,10 @@ class _GeneratedCheck:
             stop=self.stop,
             shrink_seconds=settings.shrink_seconds,
             distinct=self.distinct,
+            deadline=settings.deadline,
         )
-        if pre.failure is None and drove.failure is None and not self.stop.is_set():
+        done = self.stop.is_set() or settings.time_up()
+        if pre.failure is None and drove.failure is None and not done:
             drove = merged(drove, self.after(target, settings))
         return self._result(pre, drove, time.monotonic() - started)
 
@@ -110,6 +112,7 @@ class _GeneratedCheck:
             failures=failures,
             requests_to_first_failure=first,
             harness_errors=pre.harness_errors + drove.harness_errors,
+            digest=drove.digest,
         )
         notes = [n for n in (pre.note, drove.note) if n]
         if result.harness_errors:

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from ..oracle import Context, Outcome, evaluate
-from .driver import DriveResult
+from .driver import DriveResult, fold_digests
 from .exchange import Exchange, delete_job, plan
 from .masking import mask_params
 from .model import Failure, RunSettings, Target
@@ -32,6 +32,7 @@ def merged(first: DriveResult, then: DriveResult) -> DriveResult:
         requests_to_first_failure=failure_at,
         harness_errors=first.harness_errors + then.harness_errors,
         note="; ".join(n for n in (first.note, then.note) if n),
+        digest=fold_digests(first.digest, then.digest),
     )
 
 

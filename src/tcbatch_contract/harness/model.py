@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -60,6 +61,9 @@ class RuleResult:
     reason: str = ""  # why skipped / why a harness error
     requests_to_first_failure: int | None = None
     harness_errors: list[Failure] = field(default_factory=list)  # the harness disagreed with itself
+    # A digest of the drawn cases judged, in order ("" when none were drawn): two runs with
+    # the same digest for a rule sent it the same cases.
+    digest: str = ""
 
 
 class Check(Protocol):
@@ -80,6 +84,12 @@ class RunSettings:
     # Time budget of shrinking a failure; None: the request budget only, so that a recorded
     # run shrinks the same way when it is replayed.
     shrink_seconds: float | None = 20.0
+    # ``time.monotonic()`` past which no new case is drawn (``--max-time``); None: no limit.
+    deadline: float | None = None
+
+    def time_up(self) -> bool:
+        """Whether the run's time budget is spent."""
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
 
 class Allowance:

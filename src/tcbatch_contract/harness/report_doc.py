@@ -125,6 +125,7 @@ def report_blocks(report: RunReport) -> list[Block]:
         blocks.append(
             Block("table", rows=(("rule", "reason"), *((r.rule, r.reason) for r in skipped)))
         )
+    blocks.extend(_digest_blocks(report))
     if report.notes:
         blocks.append(Block("h2", "Notes"))
         blocks.extend(Block("p", note) for note in report.notes)
@@ -172,6 +173,22 @@ def _declared_blocks(report: RunReport) -> list[Block]:
         rows = (("rule", "status", "declaration"), *rows)
         blocks.append(Block("table", rows=rows, status_column=1))
     return blocks
+
+
+def _digest_blocks(report: RunReport) -> list[Block]:
+    """Each rule's digest of its drawn cases: equal digests, the same cases in the same order."""
+    rows = [(r.rule, r.digest[:16]) for r in report.results if r.digest]
+    if not rows:
+        return []
+    return [
+        Block("h2", "Drawn cases"),
+        Block(
+            "p",
+            "A digest of the cases each rule drew and judged, in order: two runs with the "
+            "same digest for a rule sent it the same drawn cases, whatever their --workers.",
+        ),
+        Block("table", rows=(("rule", "digest"), *rows)),
+    ]
 
 
 def _summary_row(result: RuleResult) -> tuple[str, ...]:

@@ -7,8 +7,10 @@ checks) and report in the same terms. The runner
 * skips a rule whose ``needs`` the target profile does not give (B9 without known
   compute environments, B30 without a job quota, ...), with the reason;
 * runs the checks that change shared target state (the job quota, the rate-limit
-  window, the job list) one at a time after the others, so that no check sees another's
-  jobs or requests: the rest may run in a thread pool;
+  window, the job list) one at a time after the others, in this process, so that no check
+  sees another's jobs or requests: the rest may run in worker processes (``workers``);
+* with a time budget, runs the checks that draw cases again, round after round, each
+  round from a seed derived from the run's seed and the round's number, until it is spent;
 * judges the response form of every answer of every check and reports breaches under
   ``RESPONSE-FORM`` as well as under the check that saw them;
 * deletes every job a check left behind, also when the run is interrupted.
@@ -19,8 +21,7 @@ could not judge) is reported with status ``error`` but does not fail the run by 
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
+import dataclasses
 import sys
 import threading
 import time
@@ -30,10 +31,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..transport import TransportError
+from .driver import fold_digests
 from .exchange import delete_job
 from .model import ANSWER_BOUND, Check, Failure, RuleResult, RunReport, RunSettings, Status
 from .response_form import RULE as RESPONSE_FORM
-from .targets import Targets
+from .scheduling import Scheduling, worker_count
+from .targets import Observer, Targets
 
 #: Rules whose checks change state other checks depend on: run alone, after the others.
 _EXCLUSIVE_RULES = frozenset({"P9", "B30"})
@@ -132,7 +135,7 @@ def probe(targets: Targets, timeout: float) -> None:
         )
 
 
-class Runner:
+class Runner(Scheduling):
     """Runs checks against one target and builds the :class:`RunReport`."""
 
     def __init__(
@@ -145,6 +148,7 @@ class Runner:
         selected: set[str] | None = None,
         workers: int = 1,
         progress: Any = None,
+        max_seconds: float | None = None,
     ) -> None:
         self.targets = targets
         self.settings = settings
@@ -152,15 +156,16 @@ class Runner:
         self.rule_order = [r.id for r in rules]
         self.checks = checks
         self.selected = selected
-        # Job-creating checks in the pool each hold at most one job at a time: keep the
-        # pool below the job quota so that none of them meets it.
-        quota = targets.spec.profile.job_quota
-        self.workers = max(1, min(workers, quota - 1) if quota else workers)
+        self.workers = worker_count(targets, workers)
         self.progress = progress
+        self.max_seconds = max_seconds  # the time budget; None: one round
+        self.rounds = 0  # rounds run so far
         self.stop = threading.Event()
         #: Set when the target stopped answering mid-run: the run stops, without verdicts.
         self.gone: TransportError | None = None
-        self._observers: dict[int, Any] = {}
+        self._observers: list[Observer] = []  # every check run, every round, every process
+        self._latest: dict[int, Observer] = {}
+        self._portable: set[int] = set()  # checks a worker process can build
 
     # ---- planning -------------------------------------------------------------------
 
@@ -219,25 +224,38 @@ class Runner:
         notes: list[str] = []
         if self.progress is not None:
             self.progress.begin(len(parallel) + len(exclusive))
+        pool = None
         try:
-            if self.workers > 1:
-                for check in parallel:  # imports happen here, not on two threads at once
-                    prepare = getattr(check, "prepare", None)
-                    if prepare is not None:
-                        with contextlib.suppress(Exception):  # run() reports it
-                            prepare(self.targets.target())
-            results += self._run_pool(parallel)
+            pool = self._pool(parallel)
+            if self.max_seconds is not None:  # from when the workers are ready
+                deadline = time.monotonic() + self.max_seconds
+                self.settings = dataclasses.replace(self.settings, deadline=deadline)
+            results += self._run_round(parallel, self.settings, pool)
             for check in exclusive:
                 if self.stop.is_set():
                     break
-                results.append(self._run_one(check))
+                timed_out = self.settings.time_up()
+                results.append(self._unreached(check) if timed_out else self.run_one(check))
+            self.rounds = 1
+            results += self._more_rounds(parallel, results, pool)
         except (KeyboardInterrupt, Stopped):
-            self._signal_stop()
+            self.signal_stop()
+            if pool is not None:
+                pool.interrupt(self._absorb)
             notes.append("the run was interrupted: rules not listed did not finish")
         finally:
+            if pool is not None:
+                pool.close()
             notes += self.cleanup()
             if self.progress is not None:
                 self.progress.end()
+        if self.max_seconds is not None:
+            notes.append(
+                f"timed run: {self.rounds} round(s) of drawing in a budget of "
+                f"{self.max_seconds:g} s, each from a seed derived from {self.settings.seed}"
+            )
+        if pool is not None and pool.pushed_back:
+            notes.append("the target pushed back: from then on the checks ran one at a time")
         results = _merge(results)
         results.append(self._response_form_result(results))
         results = sorted(results, key=lambda r: _rank(r.rule, self.rule_order))
@@ -252,34 +270,8 @@ class Runner:
             notes=notes,
         )
 
-    def _run_pool(self, checks: list[Check]) -> list[RuleResult]:
-        if self.workers == 1 or len(checks) <= 1:
-            out = []
-            for check in checks:
-                if self.stop.is_set():
-                    break
-                out.append(self._run_one(check))
-            return out
-        out: list[RuleResult] = []
-        pool = concurrent.futures.ThreadPoolExecutor(self.workers, thread_name_prefix="check")
-        pending = {pool.submit(self._run_one, check) for check in checks}
-        try:
-            while pending:
-                done, pending = concurrent.futures.wait(
-                    pending, timeout=0.25, return_when=concurrent.futures.FIRST_COMPLETED
-                )
-                out.extend(future.result() for future in done)
-        except KeyboardInterrupt:
-            self._signal_stop()
-            for future in pending:
-                future.cancel()
-            concurrent.futures.wait(pending, timeout=5.0)
-            raise
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-        return out
-
-    def _signal_stop(self) -> None:
+    def signal_stop(self) -> None:
+        """Stop the run: no check starts, the running ones end at their next case."""
         self.stop.set()
         for check in self.checks:
             event = getattr(check, "stop", None)
@@ -290,15 +282,21 @@ class Runner:
         """The target refused a connection: it went away; every remaining check would too."""
         if self.gone is None:
             self.gone = error
-        self._signal_stop()
+        self.signal_stop()
 
-    def _run_one(self, check: Check) -> RuleResult:
+    def observer_of(self, check: Check) -> Observer | None:
+        """The observer of the latest run of ``check`` in this process."""
+        return self._latest.get(id(check))
+
+    def run_one(self, check: Check) -> RuleResult:
+        """One check, here, its answers watched; a crash or a transport error is its result."""
         if self.stop.is_set():
             raise KeyboardInterrupt
         observer = self.targets.observer(check.rule)
         observer.on_unreachable = self._gone
-        self._observers[id(check)] = observer
-        if self.progress is not None:
+        self._observers.append(observer)
+        self._latest[id(check)] = observer
+        if self.progress is not None and self.rounds == 0:
             self.progress.started(check.rule)
         clock = time.monotonic()
         try:
@@ -319,12 +317,12 @@ class Runner:
             result.code = _code(self.rules.get(check.rule))
         if not (getattr(check, "judges_response_form", False) and result.failures):
             _add_breaches(result, observer.breaches)
-        if self.progress is not None:
+        if self.progress is not None and self.rounds == 0:
             self.progress.finished(result)
         return result
 
     def _response_form_result(self, results: list[RuleResult]) -> RuleResult:
-        observers = list(self._observers.values())
+        observers = self._observers
         answers = sum(o.answers for o in observers)
         breaches = [b for o in observers for b in o.breaches]
         count = sum(o.breach_count for o in observers)
@@ -357,7 +355,7 @@ class Runner:
                 except TransportError:
                     left.append(job_id)
         except KeyboardInterrupt:
-            self._signal_stop()
+            self.signal_stop()
             left = sorted(set(left) | created)
             line = (f"interrupted while deleting: {len(left)} job(s) the run created are left "
                     f"on the target: {', '.join(left)}")  # fmt: skip
@@ -450,6 +448,7 @@ def _merge(results: list[RuleResult]) -> list[RuleResult]:
             reason="; ".join(r for r in (other.reason, result.reason) if r),
             requests_to_first_failure=first,
             harness_errors=other.harness_errors + result.harness_errors,
+            digest=fold_digests(other.digest, result.digest),
         )
     return list(merged.values())
 

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from .. import codes
 from ..profile import DOCUMENTED_RATE_LIMIT, TargetProfile
 from ..transport import (
     Client,
@@ -55,6 +56,9 @@ class TargetSpec:
     is_live_service: bool = False  # the real service: assumed rules it breaks are drift
     endpoint: str | None = None  # for reproductions; None for an in-process emulator
     request_timeout: float = 35.0
+    # How a worker process rebuilds ``transport`` (see ``harness.workers``); None: it
+    # cannot be rebuilt elsewhere (a recording, a replay) and the run stays in one process.
+    recipe: Any = None
 
 
 class Observer:
@@ -69,6 +73,8 @@ class Observer:
         self.breach_count = 0
         #: Called when the target can no longer be reached (its port closed mid-run).
         self.on_unreachable: Callable[[TransportError], None] | None = None
+        self.pushed_back = 0  # answers asking to slow down (the back-pressure codes)
+        self.seen_ids: list[str] = []  # RequestIds answered, for a run over several processes
         self._lock = threading.Lock()
 
     def sent(self) -> None:
@@ -81,6 +87,10 @@ class Observer:
         )
         with self._lock:
             self.answers += 1
+            if response.request_id:
+                self.seen_ids.append(response.request_id)
+            if response.code in codes.BACK_PRESSURE:
+                self.pushed_back += 1
             if not problems:
                 return
             self.breach_count += 1
@@ -136,7 +146,9 @@ class ObservedTransport:
 class Targets:
     """Makes the :class:`Target` each check gets, all sharing pacing and created jobs."""
 
-    def __init__(self, spec: TargetSpec, request_ids: RequestIds | None = None) -> None:
+    def __init__(
+        self, spec: TargetSpec, request_ids: RequestIds | None = None, *, share: int = 1
+    ) -> None:
         self.spec = spec
         self.request_ids = request_ids if request_ids is not None else RequestIds()
         self.created_jobs: set[str] = set()
@@ -145,6 +157,8 @@ class Targets:
         if not spec.is_loopback:
             # A live service: never faster than its documented limit, whatever the profile.
             pace = min(pace or DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_LIMIT)
+        if pace and share > 1:  # one of ``share`` processes pacing against the same limit
+            pace = max(1, pace // share)
         self.limiter = RateLimiter(pace) if pace else None
         self._client = Client(
             spec.transport,

@@ -39,7 +39,7 @@ def run_arguments(config: pytest.Config) -> argparse.Namespace:
 
     args = argparse.Namespace(
         **{name: config.getoption(f"tcbatch_{name}") for name in OPTIONS},
-        workers=None,
+        workers=1,
         record=None,
         report=[],
         junit_xml=None,

@@ -1,0 +1,188 @@
+"""Where and when a run's checks run: worker processes, and rounds under a time budget.
+
+This is the runner's scheduling, kept apart from what it schedules. A round runs the
+checks it is given, in worker processes when the run has them (``harness.workers``),
+else here one after the other, and returns their results in plan order whatever order
+they finished in, so that merging them gives the same report for any number of workers.
+A timed run (``max_seconds``) runs the checks that draw cases again, round after round,
+each round from a seed derived from the run's seed and the round's number, while the
+budget lasts; once it is spent no check starts, and a check cut short before its first
+case is not reported as a harness error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+from typing import Any
+
+from ..transport import TransportError
+from .model import Check, RuleResult, RunSettings, Status
+from .targets import Observer, Targets
+
+
+class Scheduling:
+    """The scheduling half of ``runner.Runner`` (which provides the attributes used here)."""
+
+    targets: Targets
+    settings: RunSettings
+    rules: dict[str, Any]
+    workers: int
+    progress: Any
+    rounds: int
+    stop: Any
+    _observers: list[Observer]
+    _portable: set[int]
+
+    def run_one(self, check: Check) -> RuleResult:  # pragma: no cover - Runner's
+        raise NotImplementedError
+
+    def _gone(self, error: TransportError) -> None:  # pragma: no cover - Runner's
+        raise NotImplementedError
+
+    def _pool(self, checks: list[Check]) -> Any:
+        """Worker processes for ``checks`` (None: they run here, one after the other)."""
+        recipe = self.targets.spec.recipe
+        if self.workers < 2 or recipe is None or len(checks) < 2:
+            return None
+        from .workers import WorkerPool, check_key, portable_keys
+
+        keys = portable_keys()
+        self._portable = {id(c) for c in checks if check_key(c) in keys}
+        count = min(self.workers, len(self._portable))
+        if count < 2:
+            return None
+        share = count if recipe.shares_pace else 1
+        return WorkerPool(self.targets.spec, count, share=share)
+
+    def _run_round(self, checks: list[Check], settings: RunSettings, pool: Any) -> list[RuleResult]:
+        """``checks`` with ``settings``, in worker processes if there are; in plan order."""
+        self.settings = settings
+        done: dict[int, RuleResult] = {}
+
+        def finished(check: Check, outcome: Any) -> None:
+            result = self._absorb(check, outcome)
+            if result is not None:
+                done[id(check)] = result
+
+        if pool is not None:
+            remote = [c for c in checks if id(c) in self._portable]
+            pool.run(
+                remote, settings, started=self._started, finished=finished, until=settings.time_up
+            )
+        for check in checks:  # all of them, or those only this process can build
+            if id(check) in done or (pool is not None and id(check) in self._portable):
+                continue
+            if self.stop.is_set() or settings.time_up():
+                break
+            done[id(check)] = self.run_one(check)
+        out = []
+        for check in checks:
+            result = done.get(id(check))
+            if result is not None and not _cut_short(result, settings):
+                out.append(result)
+            elif self.rounds == 0 and not self.stop.is_set():
+                out.append(self._unreached(check))
+        return out
+
+    def _unreached(self, check: Check) -> RuleResult:
+        from . import runner
+
+        reason = "the time budget (--max-time) was spent before this rule could be checked"
+        return RuleResult(
+            check.rule, Status.SKIP, code=runner._code(self.rules.get(check.rule)), reason=reason
+        )
+
+    def _more_rounds(
+        self, checks: list[Check], results: list[RuleResult], pool: Any
+    ) -> list[RuleResult]:
+        """Further rounds of the checks that draw cases, while the time budget lasts."""
+        out: list[RuleResult] = []
+        base = self.settings
+        if base.deadline is None:
+            return out
+        settled = {r.rule for r in results if r.status is not Status.PASS}
+        while not base.time_up() and not self.stop.is_set():
+            again = [c for c in checks if _draws(c) and c.rule not in settled]
+            if not again:
+                break
+            seed = round_seed(base.seed, self.rounds)
+            found = self._run_round(again, dataclasses.replace(base, seed=seed), pool)
+            self.rounds += 1
+            settled |= {r.rule for r in found if r.status is not Status.PASS}
+            out += found
+            if self.progress is not None and hasattr(self.progress, "note"):
+                cases = sum(r.cases for r in results + out)
+                self.progress.note(f"round {self.rounds} done: {cases} cases so far")
+        self.settings = base
+        return out
+
+    def _started(self, check: Check) -> None:
+        if self.progress is not None and self.rounds == 0:
+            self.progress.started(check.rule)
+
+    def _absorb(self, check: Check, outcome: Any) -> RuleResult | None:
+        """Take in what a worker reported for ``check``."""
+        from . import runner
+        from .workers import reused_id_breach
+
+        self.targets.created_jobs.update(outcome.created_jobs)
+        if outcome.gone is not None:  # the target went away under a worker: stop the run
+            self._gone(TransportError("unreachable", outcome.gone))
+        observer = Observer(check.rule, None)
+        observer.answers, observer.breach_count = outcome.answers, outcome.breach_count
+        observer.breaches = list(outcome.breaches)
+        reused = [i for i in outcome.request_ids if not self.targets.request_ids.first_time(i)]
+        for request_id in reused:  # another process saw it first
+            observer.breach_count += 1
+            observer.breaches.append(reused_id_breach(check.rule, request_id))
+        self._observers.append(observer)
+        result = outcome.result
+        if result is None:
+            return None
+        if reused:
+            runner._add_breaches(result, observer.breaches[-len(reused) :])
+        if self.progress is not None and self.rounds == 0:
+            self.progress.finished(result)
+        return result
+
+
+def worker_count(targets: Targets, wanted: int) -> int:
+    """How many checks may run at once against ``targets``, ``wanted`` at most.
+
+    Job-creating checks each hold at most one job at a time: fewer of them than the job
+    quota never meet it. Processes that share one rate limit (a target over HTTP) each get
+    an equal part of it, at least one request per second. A target that is not loopback
+    gets one process: its allowance of valid (billable) submissions is counted in one place.
+    """
+    if not targets.spec.is_loopback:
+        # Billable: one allowance of valid submissions, and at most 7 requests/s anyway.
+        return 1
+    count = max(1, wanted)
+    quota = targets.spec.profile.job_quota
+    if quota:
+        count = min(count, max(1, quota - 1))
+    recipe = targets.spec.recipe
+    if targets.limiter is not None and getattr(recipe, "shares_pace", True):
+        count = min(count, targets.limiter.limit)
+    return count
+
+
+def round_seed(seed: int, number: int) -> int:
+    """The seed of round ``number`` of a timed run (round 0 draws from the run's seed)."""
+    return seed if number == 0 else zlib.crc32(f"{seed}/round {number}".encode())
+
+
+def _cut_short(result: RuleResult, settings: RunSettings) -> bool:
+    """Whether the time budget ran out before ``result``'s check judged a single case."""
+    return (
+        settings.time_up()
+        and result.cases == 0
+        and result.status is Status.ERROR
+        and not result.harness_errors
+    )
+
+
+def _draws(check: Check) -> bool:
+    """Whether ``check`` draws new cases from its seed (another round sends others)."""
+    return callable(getattr(check, "strategy", None))

@@ -1,0 +1,241 @@
+"""Worker processes: one run's checks spread over the machine's cores.
+
+Drawing cases is most of a run's CPU, and Hypothesis draws in Python: threads share one
+interpreter lock and cannot draw side by side, processes can. Each worker process rebuilds
+the target from a *recipe* (the in-process emulator over the run's SQLite file, so that
+every process sees the same jobs, quota and idempotency tokens; or the URL the run talks
+to) and runs whole checks, one at a time, as the parent hands them out. A check draws from
+its own seed (``driver.rule_seed``), so what it sends does not depend on which process
+runs it, nor on how many there are.
+
+The parent gathers what a run needs whole: each check's ``RuleResult``, what the response
+form judge saw (answers, breaches, and the RequestIds, so that a RequestId reused across
+processes is still caught), whether the target pushed back, and the jobs a check created
+and did not delete (the parent deletes them at the end, also after Ctrl-C). Progress is
+printed by the parent only. Workers ignore SIGINT: the parent asks them to stop through an
+event and waits for the jobs they hold.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Check, Failure, RuleResult, RunSettings
+from .response_form import RULE as RESPONSE_FORM
+
+#: Seconds the parent waits for the checks still running once it asked the workers to stop.
+STOP_GRACE_SECONDS = 15.0
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class EmulatorRecipe:
+    """The embedded emulator, rebuilt in a worker over the same SQLite file.
+
+    The rate-limit window of an emulator is kept in memory, per process: each worker paces
+    its own requests to the full limit (``shares_pace`` False), and the rate-limit rule
+    itself is checked by the parent alone.
+    """
+
+    config: Any  # EmulatorConfig, with db_path set
+    host: str
+    mutant: str | None = None
+    shares_pace = False
+
+    def build(self) -> Any:
+        from ..emulator import make_app, mutants
+        from ..transport import WsgiTransport
+
+        app = make_app(self.config)
+        if self.mutant is not None:
+            mutants.apply(app, self.mutant)
+        return WsgiTransport(app, host=self.host)
+
+
+@dataclass(frozen=True)
+class HttpRecipe:
+    """A target reached over HTTP: one limit for the whole run, shared between processes."""
+
+    base_url: str
+    connect_to: str | None = None
+    shares_pace = True
+
+    def build(self) -> Any:
+        from ..transport import HttpTransport
+
+        return HttpTransport(self.base_url, connect_to=self.connect_to)
+
+
+@dataclass
+class Outcome:
+    """What a worker sends back for one check."""
+
+    key: str
+    result: RuleResult | None  # None: the check was stopped before it could report
+    answers: int = 0
+    breaches: list[Failure] = field(default_factory=list)
+    breach_count: int = 0
+    request_ids: list[str] = field(default_factory=list)  # first seen in this worker
+    pushed_back: int = 0
+    created_jobs: list[str] = field(default_factory=list)  # created and still not deleted
+    gone: str | None = None  # why the target could no longer be reached, if it could not
+
+
+def check_key(check: Check) -> str:
+    """A name for a check that the same check has in every process."""
+    return f"{type(check).__module__}.{type(check).__qualname__}:{check.rule}"
+
+
+def portable_keys() -> set[str]:
+    """The keys of the checks a worker can build (``runner.all_checks``), each unique."""
+    from .runner import all_checks
+
+    keys = [check_key(c) for c in all_checks()]
+    return {k for k in keys if keys.count(k) == 1}
+
+
+# ---- the worker side --------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _start(spec: Any, share: int, stop: Any) -> None:
+    """Worker initialiser: the target, the checks, a runner, and a watcher for ``stop``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .runner import Runner, all_checks, catalogue_rules
+    from .targets import Targets
+
+    spec = dataclasses.replace(spec, transport=spec.recipe.build())
+    targets = Targets(spec, share=share)
+    checks = {check_key(c): c for c in all_checks()}
+    runner = Runner(targets, RunSettings(), checks=list(checks.values()), rules=catalogue_rules())
+    _worker.update(targets=targets, checks=checks, runner=runner, reported=set())
+
+    def watch() -> None:
+        stop.wait()
+        runner.signal_stop()
+
+    threading.Thread(target=watch, name="stop-watch", daemon=True).start()
+
+
+def _run(key: str, settings: RunSettings) -> Outcome:
+    """Run one check in this worker; what the parent needs of it."""
+    runner, targets = _worker["runner"], _worker["targets"]
+    check = _worker["checks"][key]
+    runner.settings = settings
+    result: RuleResult | None = None
+    try:
+        result = runner.run_one(check)
+    except BaseException:  # stopped (Stopped, KeyboardInterrupt): report the jobs it holds
+        result = None
+    observer = runner.observer_of(check)
+    reported: set[str] = _worker["reported"]
+    fresh = [i for i in dict.fromkeys(observer.seen_ids if observer else ()) if i not in reported]
+    reported.update(fresh)
+    outcome = Outcome(key, result, request_ids=fresh, created_jobs=sorted(targets.created_jobs))
+    if runner.gone is not None:
+        outcome.gone = runner.gone.detail
+    if observer is not None:
+        outcome.answers = observer.answers
+        outcome.breaches = list(observer.breaches)
+        outcome.breach_count = observer.breach_count
+        outcome.pushed_back = observer.pushed_back
+    return outcome
+
+
+# ---- the parent side --------------------------------------------------------------------
+
+
+class WorkerPool:
+    """N worker processes for one run; hands out checks, at most one per process."""
+
+    def __init__(self, spec: Any, workers: int, *, share: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.stop = context.Event()
+        self.limit = workers  # checks in flight; 1 once the target pushed back
+        self.pushed_back = False
+        portable = dataclasses.replace(spec, transport=None)
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start, initargs=(portable, share, self.stop)
+        )
+        self._in_flight: dict[concurrent.futures.Future[Outcome], Check] = {}
+        # Start every worker now (imports, the target, the checks), so that a time budget
+        # counts drawing, not start-up.
+        concurrent.futures.wait([self._pool.submit(os.getpid) for _ in range(workers)])
+
+    def run(
+        self,
+        checks: list[Check],
+        settings: RunSettings,
+        *,
+        started: Callable[[Check], None],
+        finished: Callable[[Check, Outcome], None],
+        until: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Run ``checks`` in the workers; ``finished`` is called in the parent as each ends.
+        Once ``until()`` is true, no further check is started."""
+        queue = list(checks)
+        while queue or self._in_flight:
+            if until():
+                queue.clear()
+            while queue and len(self._in_flight) < self.limit and not self.stop.is_set():
+                check = queue.pop(0)
+                started(check)
+                self._in_flight[self._pool.submit(_run, check_key(check), settings)] = check
+            if not self._in_flight:
+                break
+            done, _ = concurrent.futures.wait(
+                self._in_flight, timeout=0.25, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in done:
+                check = self._in_flight.pop(future)
+                outcome = future.result()
+                if outcome.pushed_back and not self.pushed_back:
+                    self.pushed_back, self.limit = True, 1  # never N times a pushed-back rate
+                finished(check, outcome)
+
+    def interrupt(self, finished: Callable[[Check, Outcome], None]) -> None:
+        """Ask the workers to stop; gather what the running checks left (jobs above all)."""
+        self.stop.set()
+        done, _ = concurrent.futures.wait(self._in_flight, timeout=STOP_GRACE_SECONDS)
+        for future in done:
+            check = self._in_flight.pop(future)
+            try:
+                finished(check, future.result())
+            except Exception:  # a broken worker: its jobs are still in the shared store
+                continue
+
+    def close(self) -> None:
+        """End the workers; any still busy after an interrupt's grace time are killed."""
+        self.stop.set()
+        if self._in_flight:
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=not self._in_flight, cancel_futures=True)
+
+
+def reused_id_breach(rule: str, request_id: str) -> Failure:
+    """A RequestId one process saw that another had seen before."""
+    return Failure(
+        rule=rule,
+        summary=f"response form ({RESPONSE_FORM}): Response.RequestId {request_id} was already "
+        "used by another answer",
+        expected={"response_form": "a RequestId unique to each answer"},
+        actual={"request_id": request_id},
+        action="?",
+    )

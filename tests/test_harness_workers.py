@@ -1,0 +1,255 @@
+"""Checks in worker processes, and timed runs: the same cases and verdicts as one process.
+
+Each run here is the embedded emulator over a SQLite file, rebuilt in every worker process
+(spawned, so the test process's state does not leak into them), with real signatures.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tcbatch_contract.cli import main
+from tcbatch_contract.cli.run import parse_duration
+from tcbatch_contract.emulator import EmulatorConfig, make_app, mutants
+from tcbatch_contract.harness.console import Progress
+from tcbatch_contract.harness.model import RunReport, RunSettings, Status
+from tcbatch_contract.harness.runner import Runner, all_checks, catalogue_rules
+from tcbatch_contract.harness.scheduling import worker_count
+from tcbatch_contract.harness.targets import Targets, TargetSpec
+from tcbatch_contract.harness.workers import EmulatorRecipe, HttpRecipe
+from tcbatch_contract.profile import TargetProfile
+from tcbatch_contract.transport import Credential, WsgiTransport
+
+SECRET_ID = "AKIDworkersTEST0000000000000000000"
+SECRET_KEY = "workersTESTkey000000000000000"
+DENIED_ID = "AKIDworkersDENIED00000000000000000"
+DENIED_KEY = "workersDENIEDkey0000000000000"
+HOST = "127.0.0.1:9000"
+#: Generated rules of several kinds, the valid jobs, fuzzing, a protocol rule, and the
+#: checks that must run alone (quota, lifecycle).
+RULES = {"S3", "B6", "B20", "B19", "VALID", "FUZZ", "P7", "B30", "STATE-LIFECYCLE"}
+
+
+def spec_for(folder: Path, mutant: str | None = None, **changes: Any) -> TargetSpec:
+    folder.mkdir(parents=True, exist_ok=True)
+    values: dict[str, Any] = {
+        "secret_id": SECRET_ID,
+        "secret_key": SECRET_KEY,
+        "known_env_ids": ("env-workers1",),
+        "job_quota": 5,
+        "rate_limit": 200,
+        "denied_secret_id": DENIED_ID,
+        "denied_secret_key": DENIED_KEY,
+        "db_path": str(folder / "jobs.sqlite3"),
+    }
+    values.update(changes)
+    cfg = EmulatorConfig(**values)
+    app = make_app(cfg)
+    if mutant is not None:
+        mutants.apply(app, mutant)
+    profile = TargetProfile(
+        known_env_ids=cfg.known_env_ids,
+        job_quota=cfg.job_quota,
+        rate_limit=cfg.rate_limit,
+        denied_secret_id=DENIED_ID,
+        denied_secret_key=DENIED_KEY,
+    )
+    return TargetSpec(
+        "test",
+        profile,
+        WsgiTransport(app, host=HOST),
+        HOST,
+        Credential(SECRET_ID, SECRET_KEY),
+        Credential(DENIED_ID, DENIED_KEY),
+        recipe=EmulatorRecipe(cfg, HOST, mutant),
+    )
+
+
+def run(spec: TargetSpec, workers: int, **options: Any) -> tuple[RunReport, str, Runner]:
+    stream = io.StringIO()
+    runner = Runner(
+        Targets(spec),
+        RunSettings(max_examples=options.pop("examples", 4), seed=7, shrink_seconds=None),
+        checks=all_checks(),
+        rules=catalogue_rules(),
+        selected=options.pop("selected", RULES),
+        workers=workers,
+        progress=Progress(stream, tty=False),
+        **options,
+    )
+    return runner.run("test", None), stream.getvalue(), runner
+
+
+def table(report: RunReport) -> dict[str, tuple[Status, int, str]]:
+    return {r.rule: (r.status, r.cases, r.digest) for r in report.results}
+
+
+def progress_rules(text: str) -> list[str]:
+    return re.findall(r"^\[\s*\d+/\d+\] (\S+)", text, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("mutant", [None, "b6-self-loop-missed"])
+def test_two_workers_send_the_same_cases_and_reach_the_same_verdicts(
+    tmp_path: Path, mutant: str | None
+) -> None:
+    one, one_text, _ = run(spec_for(tmp_path / "one", mutant), workers=1)
+    two, two_text, runner = run(spec_for(tmp_path / "two", mutant), workers=2)
+    assert runner.workers == 2
+    assert table(two) == table(one)
+    drawn = {r.rule: r.digest for r in two.results}
+    assert all(drawn[rule] for rule in ("S3", "B6", "B20", "B19", "VALID", "FUZZ"))
+    failed = {r.rule for r in two.results if r.status is not Status.PASS}
+    assert failed == set() if mutant is None else "B6" in failed and "B20" not in failed
+    # The parent prints each rule once, as it finishes; nothing comes from the workers.
+    assert sorted(progress_rules(two_text)) == sorted(progress_rules(one_text)) == sorted(RULES)
+    assert not two.notes
+
+
+def test_another_seed_sends_other_cases(tmp_path: Path) -> None:
+    first, _, _ = run(spec_for(tmp_path / "a"), workers=1, selected={"S3"})
+    stream = io.StringIO()
+    other = Runner(
+        Targets(spec_for(tmp_path / "b")),
+        RunSettings(max_examples=4, seed=8, shrink_seconds=None),
+        checks=all_checks(),
+        rules=catalogue_rules(),
+        selected={"S3"},
+        progress=Progress(stream, tty=False),
+    ).run("test", None)
+    assert table(first)["S3"][2] != table(other)["S3"][2]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_timed_run_draws_round_after_round_and_stops(tmp_path: Path, workers: int) -> None:
+    selected = {"S3", "B6"}
+    started = time.monotonic()
+    once, _, _ = run(spec_for(tmp_path / "once"), workers=1, selected=selected, examples=2)
+    # The budget scales with how fast this machine is right now: a few untimed runs' worth.
+    budget = max(4.0, 4 * (time.monotonic() - started))
+    started = time.monotonic()
+    timed, text, runner = run(
+        spec_for(tmp_path / "timed"),
+        workers=workers,
+        selected=selected,
+        examples=2,
+        max_seconds=budget,
+    )
+    elapsed = time.monotonic() - started
+    assert runner.rounds >= 2, text
+    for rule in selected:
+        assert table(timed)[rule][0] is Status.PASS
+    assert sum(table(timed)[r][1] for r in selected) > sum(table(once)[r][1] for r in selected)
+    assert elapsed < 2 * budget + 60.0  # generous: start-up, and the case each check was on
+    assert sorted(progress_rules(text)) == sorted(selected)  # later rounds: one line each
+    assert f"round {runner.rounds} done" in text
+
+
+def test_workers_share_a_rate_limit_and_stay_below_the_job_quota(tmp_path: Path) -> None:
+    spec = spec_for(tmp_path, job_quota=3, rate_limit=50)
+    assert worker_count(Targets(spec), 8) == 2  # quota 3: at most 2 jobs held at once
+    http = TargetSpec(
+        "http", spec.profile, spec.transport, HOST, spec.credential, recipe=HttpRecipe("http://x")
+    )
+    limited = TargetSpec(
+        "http",
+        TargetProfile(rate_limit=3),
+        spec.transport,
+        HOST,
+        spec.credential,
+        recipe=HttpRecipe("http://x"),
+    )
+    assert worker_count(Targets(limited), 8) == 3  # never more processes than requests/s
+    assert Targets(http, share=2).limiter.limit == 25  # the limit shared
+    assert Targets(spec, share=1).limiter.limit == 50
+    billable = TargetSpec(
+        "live", spec.profile, spec.transport, HOST, spec.credential, is_loopback=False
+    )
+    assert worker_count(Targets(billable), 8) == 1  # one allowance of valid submissions
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("10m", 600), ("1h", 3600), ("2.5", 2.5), (" 3 ", 3)]
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("value", ["soon", "-5s", "0", "1d", "5 minutes", ""])
+def test_a_bad_duration_is_a_usage_error(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", f"--max-time={value}", "--rules", "S2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--max-time" in err[0] and "Traceback" not in err[0]
+
+
+def test_the_command_runs_two_workers_and_prints_each_rule_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(
+        ["run", "--workers", "2", "--rules", "S3,B6,P7,B30", "--max-examples", "3", "--seed", "3"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert sorted(progress_rules(err)) == ["B30", "B6", "P7", "S3"]
+    assert "5 rules: 5 pass" in out  # with RESPONSE-FORM
+
+
+def test_ctrl_c_stops_the_workers_and_deletes_every_job_they_created(tmp_path: Path) -> None:
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    from loopback import serve
+
+    database = tmp_path / "jobs.sqlite3"
+    cfg = EmulatorConfig(
+        secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limit=None, db_path=str(database)
+    )
+
+    def jobs(where: str = "") -> int:
+        with sqlite3.connect(database) as db:
+            return db.execute(f"SELECT count(*) FROM jobs {where}").fetchone()[0]
+
+    with serve(make_app(cfg)) as url:
+        command = [
+            sys.executable,
+            "-c",
+            "import sys; from tcbatch_contract.cli import main; sys.exit(main())",
+            "run",
+            "--target",
+            url,
+            "--secret-id",
+            SECRET_ID,
+            "--secret-key",
+            SECRET_KEY,
+            "--workers",
+            "2",
+            "--rules",
+            "VALID,FUZZ",
+            "--max-examples",
+            "500",
+        ]
+        env = {k: v for k, v in os.environ.items() if "PROXY" not in k.upper()}
+        run = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        try:
+            waited = time.monotonic()
+            while jobs() == 0 and time.monotonic() - waited < 120 and run.poll() is None:
+                time.sleep(0.2)
+            assert jobs() > 0, "no job was created: nothing to interrupt"
+            run.send_signal(signal.SIGINT)
+            out, err = run.communicate(timeout=120)
+        finally:
+            if run.poll() is None:
+                run.kill()
+    assert run.returncode == 130, out + err
+    assert "interrupted" in out and "Traceback" not in err, out + err
+    assert jobs("WHERE deleted_at IS NULL") == 0  # every job the workers created is gone
