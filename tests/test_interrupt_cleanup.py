@@ -38,8 +38,11 @@ class SlowDeletes:
         self.slow, self.interrupted, self.deleting, self.release = (
             threading.Event() for _ in range(4)
         )
+        self.adopted = threading.Event()  # a request came after a job was created and answered
 
     def __call__(self, environ: dict[str, Any], start_response: Any):
+        if self.created:
+            self.adopted.set()  # the run read the JobId before sending this
         if environ.get("HTTP_X_TC_ACTION") == "DeleteJob" and self.slow.is_set():
             if self.interrupted.is_set():
                 self.deleting.set()
@@ -67,10 +70,7 @@ def test_a_second_ctrl_c_during_cleanup_names_the_jobs_left(tmp_path: Path) -> N
             process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                        start_new_session=True)  # fmt: skip
             try:
-                deadline = time.monotonic() + 60
-                while not target.created and time.monotonic() < deadline:
-                    time.sleep(0.01)
-                assert target.created, "the run created no job"
+                assert target.adopted.wait(60), "the run created no job"
                 target.interrupted.set()
                 process.send_signal(signal.SIGINT)
                 assert target.deleting.wait(30), "the run did not start deleting its jobs"
