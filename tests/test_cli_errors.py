@@ -361,4 +361,4 @@ def test_shell_completion_through_argcomplete(tmp_path: Path) -> None:
         capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert answer.read_text().split() == ["--max-examples"]
+    assert sorted(answer.read_text().split()) == ["--max-examples", "--max-time"]
