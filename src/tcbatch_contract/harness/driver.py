@@ -77,6 +77,19 @@ class DriveResult:
     note: str = ""
     digest: str = ""  # of the judged cases, in order (see :func:`case_digest`)
 
+    def tally(self, judgement: Judgement) -> bool:
+        """Count ``judgement`` in; whether it judged a case (not skipped, no harness error)."""
+        if judgement.harness_error is not None:
+            if len(self.harness_errors) < 20:
+                self.harness_errors.append(judgement.harness_error)
+            return False
+        if judgement.skipped:
+            self.skipped += 1
+            return False
+        self.cases += 1
+        self.requests += judgement.requests
+        return True
+
 
 def case_digest(previous: str, case: Any, pick: int) -> str:
     """``previous`` extended by one judged case: a hash chain over canonical JSON."""
@@ -175,15 +188,8 @@ def drive(
             judged.add(key)
         judgement = judge(case, pick)
         with lock:
-            if judgement.harness_error is not None:
-                if len(out.harness_errors) < 20:
-                    out.harness_errors.append(judgement.harness_error)
+            if not out.tally(judgement):
                 return
-            if judgement.skipped:
-                out.skipped += 1
-                return
-            out.cases += 1
-            out.requests += judgement.requests
             if shrink_started[0] is None:
                 out.digest = case_digest(out.digest, case, pick)
             if shrink_started[0] is not None:

@@ -108,16 +108,7 @@ def sweep(
         if stop.is_set():
             break
         judgement = judge(case, pick)
-        if judgement.harness_error is not None:
-            if len(out.harness_errors) < 20:
-                out.harness_errors.append(judgement.harness_error)
-            continue
-        if judgement.skipped:
-            out.skipped += 1
-            continue
-        out.cases += 1
-        out.requests += judgement.requests
-        if judgement.failure is None:
+        if not out.tally(judgement) or judgement.failure is None:
             continue
         out.requests_to_first_failure = out.requests
         out.failure = judgement.failure
