@@ -228,6 +228,7 @@ class ValidCheck(_GeneratedCheck):
 
     rule = VALID
     examples_scale = 2  # one rule for the whole request tree and the read-back
+    weight = 2  # about twice a single-fault rule's time: scheduled first
 
     def __repr__(self) -> str:
         return "ValidCheck()"
@@ -305,6 +306,7 @@ class FuzzCheck(_GeneratedCheck):
     """Multi-fault and schema-fuzzed requests get a code of a rule they break."""
 
     rule = FUZZ
+    weight = 3  # schemathesis bodies are slow to draw: scheduled first
 
     def __repr__(self) -> str:
         return "FuzzCheck()"

@@ -66,7 +66,10 @@ class Scheduling:
                 done[id(check)] = result
 
         if pool is not None:
+            # The longest checks first, so that no worker is left alone with one at the end
+            # of a round; results are still gathered in plan order.
             remote = [c for c in checks if id(c) in self._portable]
+            remote.sort(key=lambda c: getattr(c, "weight", 1), reverse=True)
             pool.run(
                 remote, settings, started=self._started, finished=finished, until=settings.time_up
             )
