@@ -54,7 +54,6 @@ class _GeneratedCheck:
 
     def __init__(self) -> None:
         self.stop = threading.Event()
-        self._strategy: st.SearchStrategy[Any] | None = None
         self._billable_lock = threading.Lock()
         self._billable_used = 0
 
@@ -64,19 +63,12 @@ class _GeneratedCheck:
     def judge(self, case: Any, pick: int, target: Target, settings: RunSettings) -> Judgement:
         raise NotImplementedError
 
-    def prepare(self, target: Target) -> None:
-        """Build the strategy now: the runner calls this on its own thread before starting
-        a pool, so that no library is first imported on two threads at once."""
-        self._strategy = self.strategy(target)
-
     def run(self, target: Target, settings: RunSettings) -> RuleResult:
         started = time.monotonic()
         pre = self.before(target, settings)
-        strategy = self._strategy if self._strategy is not None else self.strategy(target)
-        self._strategy = None
         drove = drive(
             self.rule,
-            strategy,
+            self.strategy(target),
             lambda case, pick: self.judge(case, pick, target, settings),
             max_examples=settings.max_examples * self.examples_scale,
             run_seed=settings.seed,

@@ -106,29 +106,32 @@ def report_blocks(report: RunReport) -> list[Block]:
                 if failure.params is not None:
                     blocks.append(Block("code", _json(mask_params(failure.params)), lang="json"))
     blocks.extend(_declared_blocks(report))
-    unjudged = [r for r in report.results if r.status is Status.INCONCLUSIVE]
-    if unjudged:
-        blocks.append(Block("h2", "Inconclusive (not judged)"))
-        blocks.append(
-            Block(
-                "p",
-                "What these rules' verdicts rest on did not hold when they ran (the measured "
-                "reason is given): neither a pass nor a failure.",
-            )
+    blocks.extend(
+        _reasons(
+            report,
+            Status.INCONCLUSIVE,
+            "Inconclusive (not judged)",
+            "What these rules' verdicts rest on did not hold when they ran (the measured "
+            "reason is given): neither a pass nor a failure.",
         )
-        blocks.append(
-            Block("table", rows=(("rule", "reason"), *((r.rule, r.reason) for r in unjudged)))
-        )
-    skipped = [r for r in report.results if r.status is Status.SKIP]
-    if skipped:
-        blocks.append(Block("h2", "Skipped"))
-        blocks.append(
-            Block("table", rows=(("rule", "reason"), *((r.rule, r.reason) for r in skipped)))
-        )
+    )
+    blocks.extend(_reasons(report, Status.SKIP, "Skipped"))
     blocks.extend(_digest_blocks(report))
     if report.notes:
         blocks.append(Block("h2", "Notes"))
         blocks.extend(Block("p", note) for note in report.notes)
+    return blocks
+
+
+def _reasons(report: RunReport, status: Status, title: str, intro: str = "") -> list[Block]:
+    """A section listing the rules of ``status`` with their reasons (none if there are none)."""
+    chosen = [r for r in report.results if r.status is status]
+    if not chosen:
+        return []
+    blocks = [Block("h2", title)]
+    if intro:
+        blocks.append(Block("p", intro))
+    blocks.append(Block("table", rows=(("rule", "reason"), *((r.rule, r.reason) for r in chosen))))
     return blocks
 
 
