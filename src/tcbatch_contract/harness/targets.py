@@ -10,8 +10,10 @@ of created jobs (so that an interrupted run can delete them all).
 
 from __future__ import annotations
 
+import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -107,7 +109,7 @@ class Observer:
                 '{..., "RequestId": uuid}}, Error.Message non-empty, no JobId on errors'
             },
             actual=actual,
-            action=request.header("X-TC-Action") or _v1_action(request) or "?",
+            action=_action(request) or "?",
             wire=mask_wire(request.to_dict(max_body=_WIRE_BODY_SHOWN)),
             form=_form_of(request),
         )
@@ -116,11 +118,20 @@ class Observer:
 
 
 class ObservedTransport:
-    """A transport that reports every exchange to an :class:`Observer`."""
+    """A transport that reports every exchange to an :class:`Observer`.
 
-    def __init__(self, inner: Transport, observer: Observer) -> None:
+    A Ctrl-C that comes in the middle of a SubmitJob exchange is held until the answer is
+    read, and the job the target created then is noted in ``created``: the run's cleanup
+    deletes it, however late in the exchange the run was interrupted. Other exchanges create
+    nothing and stay interruptible at once.
+    """
+
+    def __init__(
+        self, inner: Transport, observer: Observer, created: set[str] | None = None
+    ) -> None:
         self.inner = inner
         self.observer = observer
+        self.created = created
 
     def __repr__(self) -> str:
         return f"ObservedTransport({self.inner!r})"
@@ -132,7 +143,13 @@ class ObservedTransport:
         self.observer.sent()
         token = _RULE.set(self.observer.rule)
         try:
-            response = self.inner.send(request, timeout)
+            if self.created is not None and _action(request) == "SubmitJob":
+                with _interrupt_after_exchange() as held:
+                    response = self.inner.send(request, timeout)
+                    if held:  # the run ends: its cleanup must know this job
+                        self._note_created(response)
+            else:
+                response = self.inner.send(request, timeout)
         except TransportError as exc:
             if exc.kind == "unreachable" and self.observer.on_unreachable is not None:
                 self.observer.on_unreachable(exc)
@@ -141,6 +158,33 @@ class ObservedTransport:
             _RULE.reset(token)
         self.observer.answered(request, response)
         return response
+
+    def _note_created(self, response: WireResponse) -> None:
+        answer = response.response or {}
+        job_id = answer.get("JobId")
+        if isinstance(job_id, str) and "Error" not in answer and self.created is not None:
+            self.created.add(job_id)
+
+
+@contextmanager
+def _interrupt_after_exchange() -> Iterator[list[int]]:
+    """Hold a Ctrl-C (on the main thread) until the block ends, then raise it; the block
+    gets the list of held signals (empty: none came, or none can be held here)."""
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:  # someone else handles Ctrl-C: leave it
+        yield held
+        return
+    signal.signal(signal.SIGINT, lambda number, frame: held.append(number))
+    try:
+        yield held
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
 
 
 class Targets:
@@ -172,7 +216,11 @@ class Targets:
     def target(self, observer: Observer | None = None) -> Target:
         """A view of the target; with an observer, every answer is watched."""
         spec = self.spec
-        transport = ObservedTransport(spec.transport, observer) if observer else spec.transport
+        transport = (
+            ObservedTransport(spec.transport, observer, self.created_jobs)
+            if observer
+            else spec.transport
+        )
         client = self._client.replace(transport=transport)
 
         def client_factory(
@@ -208,6 +256,10 @@ def _form_of(request: WireRequest) -> str:
     if request.header("Authorization") is not None or request.header("X-TC-Action") is not None:
         return "tc3-get" if method == "get" else "tc3-post"
     return "v1-get" if method == "get" else "v1-post"
+
+
+def _action(request: WireRequest) -> str | None:
+    return request.header("X-TC-Action") or _v1_action(request)
 
 
 def _v1_action(request: WireRequest) -> str | None:
