@@ -27,9 +27,9 @@ from test_protocol_checks import make_target
 from test_timing_honest import slowed
 
 from tcbatch_contract.emulator import EmulatorConfig, make_app
-from tcbatch_contract.harness.masking import Scrubber
+from tcbatch_contract.harness.checks.rate_limit import RateLimitCheck
 from tcbatch_contract.harness.model import RunSettings
-from tcbatch_contract.harness.rate_limit_check import RateLimitCheck
+from tcbatch_contract.harness.report.masking import Scrubber
 
 
 def p9(delay: float, limit: int = 40) -> None:

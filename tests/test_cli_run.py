@@ -206,7 +206,7 @@ def test_the_emulator_over_http_is_a_target_too(capsys) -> None:
 
 @pytest.mark.parametrize("form", ["tc3-post", "v1-get"])
 def test_the_sdk_reproduction_reproduces(broken_url: str, form: str, monkeypatch, capsys) -> None:
-    from tcbatch_contract.harness.reproduce import sdk_snippet
+    from tcbatch_contract.harness.report.reproduction import sdk_snippet
 
     monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from tcbatch_contract.harness.console import Progress, results_table, summary_lines
 from tcbatch_contract.harness.model import Failure, RuleResult, RunReport, RunSettings, Status
+from tcbatch_contract.harness.report.console import Progress, results_table, summary_lines
 from tcbatch_contract.profile import TargetProfile
 
 

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from tcbatch_contract.harness.readback import (
+from tcbatch_contract.harness.checks.readback import (
     describe_job_problems,
     expected_task,
     strictly_equal,

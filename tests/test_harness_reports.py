@@ -7,16 +7,21 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tcbatch_contract.harness.masking import Scrubber, mask_authorization, mask_params, mask_query
 from tcbatch_contract.harness.model import Failure, RuleResult, RunReport, RunSettings, Status
-from tcbatch_contract.harness.report_doc import (
+from tcbatch_contract.harness.report.document import (
     render_html,
     render_markdown,
     report_blocks,
     write_report,
 )
-from tcbatch_contract.harness.report_junit import junit_xml
-from tcbatch_contract.harness.reproduce import curl_line, sdk_snippet
+from tcbatch_contract.harness.report.junit import junit_xml
+from tcbatch_contract.harness.report.masking import (
+    Scrubber,
+    mask_authorization,
+    mask_params,
+    mask_query,
+)
+from tcbatch_contract.harness.report.reproduction import curl_line, sdk_snippet
 from tcbatch_contract.profile import TargetProfile
 from tcbatch_contract.transport import Client, Credential, WireRequest
 

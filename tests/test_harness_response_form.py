@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tcbatch_contract.harness.response_form import RequestIds, response_form_problems
+from tcbatch_contract.harness.checks.response_form import RequestIds, response_form_problems
 from tcbatch_contract.transport import WireResponse
 
 

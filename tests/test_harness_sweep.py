@@ -8,10 +8,10 @@ import threading
 import pytest
 from tcbatch_contract.strategies import rule_fields, single_fault, single_fault_rules
 
+from tcbatch_contract.harness.checks.sweep import drawn_cases, sweep
 from tcbatch_contract.harness.driver import Judgement
 from tcbatch_contract.harness.judging import field_template
 from tcbatch_contract.harness.model import Failure
-from tcbatch_contract.harness.sweep import drawn_cases, sweep
 from tcbatch_contract.oracle import Context, evaluate
 from tcbatch_contract.profile import TargetProfile
 

@@ -18,8 +18,8 @@ import pytest
 from tcbatch_contract.cli import main
 from tcbatch_contract.cli.run import parse_duration
 from tcbatch_contract.emulator import EmulatorConfig, make_app, mutants
-from tcbatch_contract.harness.console import Progress
 from tcbatch_contract.harness.model import RunReport, RunSettings, Status
+from tcbatch_contract.harness.report.console import Progress
 from tcbatch_contract.harness.runner import Runner, all_checks, catalogue_rules
 from tcbatch_contract.harness.scheduling import worker_count
 from tcbatch_contract.harness.targets import Targets, TargetSpec

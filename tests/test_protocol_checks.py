@@ -20,8 +20,8 @@ from loopback import serve
 
 from tcbatch_contract import codes
 from tcbatch_contract.emulator import Emulator, EmulatorConfig
+from tcbatch_contract.harness.checks.protocol import protocol_checks
 from tcbatch_contract.harness.model import RunSettings, Status, Target
-from tcbatch_contract.harness.protocol_checks import protocol_checks
 from tcbatch_contract.profile import TargetProfile
 from tcbatch_contract.transport import Client, Credential, HttpTransport, WireRequest, WsgiTransport
 from tcbatch_contract.transport.forms import tc3_sign

@@ -14,9 +14,9 @@ from test_protocol_checks import emulator, make_target, wire_from_environ
 
 from tcbatch_contract import codes
 from tcbatch_contract.emulator import Emulator, EmulatorConfig
+from tcbatch_contract.harness.checks.protocol import protocol_checks
+from tcbatch_contract.harness.checks.stateful import stateful_checks
 from tcbatch_contract.harness.model import RunSettings, Status
-from tcbatch_contract.harness.protocol_checks import protocol_checks
-from tcbatch_contract.harness.stateful_checks import stateful_checks
 from tcbatch_contract.transport import WsgiTransport
 
 DENIED_ID, DENIED_KEY = "AKIDtcbcDenied00000000000000000000", "tcbc-denied-key-0000000000"

@@ -18,9 +18,9 @@ from loopback import serve
 from test_protocol_checks import make_target
 
 from tcbatch_contract.emulator import EmulatorConfig, make_app, mutants
+from tcbatch_contract.harness.checks.protocol import protocol_checks
+from tcbatch_contract.harness.checks.rate_limit import Sent, _over_limit, span
 from tcbatch_contract.harness.model import RunSettings, Status
-from tcbatch_contract.harness.protocol_checks import protocol_checks
-from tcbatch_contract.harness.rate_limit_check import Sent, _over_limit, span
 
 LIMIT = 40
 

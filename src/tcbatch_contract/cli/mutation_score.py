@@ -218,8 +218,8 @@ def _run_check(
     check: Any, targets: Any, spec: Any, settings: ScoreSettings, examples: int, result: Any
 ) -> None:
     """One check through the harness's runner; what it found is added to ``result``."""
+    from ..harness.checks.response_form import RULE as RESPONSE_FORM
     from ..harness.model import RunSettings, Status
-    from ..harness.response_form import RULE as RESPONSE_FORM
     from ..harness.runner import Runner, catalogue_rules
 
     run_settings = RunSettings(
@@ -255,7 +255,7 @@ def cost_class(check: Any) -> int:
     long as two generated rules; the rate-limit check waits out its windows; the fuzzing
     check draws from the OpenAPI description, the slowest generator.
     """
-    from ..harness.generated_checks import FuzzCheck, SingleFaultCheck, ValidCheck
+    from ..harness.checks.generated import FuzzCheck, SingleFaultCheck, ValidCheck
 
     if isinstance(check, FuzzCheck):
         return 4

@@ -170,7 +170,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from ..harness.report_doc import report_format
+    from ..harness.report.document import report_format
 
     replay = _replay_record(args)
     _defaults(args)
@@ -205,7 +205,7 @@ def _scrubbing(stack: ExitStack, secrets_used: list[str | None], spec: Any) -> A
     and stdout and stderr (progress, messages, tracebacks) go through it."""
     import sys
 
-    from ..harness.masking import ScrubbedStream, Scrubber
+    from ..harness.report.masking import ScrubbedStream, Scrubber
 
     token = getattr(spec.credential, "token", None)
     scrub = stack.enter_context(Scrubber([*secrets_used, token]).listening())
@@ -267,11 +267,11 @@ def _run(
 ) -> int:
     from ..harness import drift
     from ..harness import expectations as declared
-    from ..harness.console import Progress, results_table, summary_lines
-    from ..harness.masking import Scrubber
     from ..harness.model import RunSettings
-    from ..harness.report_doc import write_report
-    from ..harness.report_junit import write_junit
+    from ..harness.report.console import Progress, results_table, summary_lines
+    from ..harness.report.document import write_report
+    from ..harness.report.junit import write_junit
+    from ..harness.report.masking import Scrubber
     from ..harness.runner import (
         Runner,
         TargetUnusable,

@@ -20,9 +20,9 @@ from urllib.parse import urlencode
 
 from ..typetable import SCALARS, types
 from ..wire.flatten import flatten, is_flattenable
+from .checks.readback import JOB_ID
+from .checks.response_form import RequestIds, is_never_expected, response_form_problems
 from .model import Target
-from .readback import JOB_ID
-from .response_form import RequestIds, is_never_expected, response_form_problems
 
 FORMS = ("tc3-post", "tc3-get", "v1-get", "v1-post")
 #: How a drawn number 0..9 picks a form when the run mixes forms: mostly JSON.

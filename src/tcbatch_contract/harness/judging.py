@@ -15,8 +15,8 @@ from typing import Any
 from ..oracle import Context, Outcome, evaluate
 from .driver import DriveResult, fold_digests
 from .exchange import Exchange, delete_job, plan
-from .masking import mask_params
 from .model import Failure, RunSettings, Target
+from .report.masking import mask_params
 
 
 def merged(first: DriveResult, then: DriveResult) -> DriveResult:

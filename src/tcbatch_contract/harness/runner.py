@@ -31,10 +31,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..transport import TransportError
+from .checks.response_form import RULE as RESPONSE_FORM
 from .driver import fold_digests
 from .exchange import delete_job
 from .model import ANSWER_BOUND, Check, Failure, RuleResult, RunReport, RunSettings, Status
-from .response_form import RULE as RESPONSE_FORM
 from .scheduling import Scheduling, worker_count
 from .targets import Observer, Targets
 
@@ -69,12 +69,13 @@ def catalogue_rules() -> list[Any]:
 
 def all_checks() -> list[Check]:
     """Every check the harness has: generated, protocol, stateful."""
-    from . import protocol_checks, stateful_checks
-    from .generated_checks import generated_checks
+    from .checks.generated import generated_checks
+    from .checks.protocol import protocol_checks
+    from .checks.stateful import stateful_checks
 
     checks: list[Check] = list(generated_checks())
-    checks += protocol_checks.protocol_checks()
-    checks += stateful_checks.stateful_checks()
+    checks += protocol_checks()
+    checks += stateful_checks()
     return checks
 
 

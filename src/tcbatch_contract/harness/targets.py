@@ -29,10 +29,10 @@ from ..transport import (
     WireRequest,
     WireResponse,
 )
-from .masking import mask_wire
+from .checks.response_form import RULE as RESPONSE_FORM
+from .checks.response_form import RequestIds, response_form_problems
 from .model import Allowance, Failure, Target
-from .response_form import RULE as RESPONSE_FORM
-from .response_form import RequestIds, response_form_problems
+from .report.masking import mask_wire
 
 MAX_BREACHES_KEPT = 10
 _WIRE_BODY_SHOWN = 2000

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..transport import ApiResult, TransportError
 
 if TYPE_CHECKING:
-    from .protocol_session import Session
+    from .checks.session import Session
 
 TIMING_HEADER = "x-tcbatch-timing"  # "<left> <answered>", monotonic seconds
 

@@ -28,8 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .checks.response_form import RULE as RESPONSE_FORM
 from .model import Check, Failure, RuleResult, RunSettings
-from .response_form import RULE as RESPONSE_FORM
 
 #: Seconds the parent waits for the checks still running once it asked the workers to stop.
 STOP_GRACE_SECONDS = 15.0

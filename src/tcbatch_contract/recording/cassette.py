@@ -31,7 +31,7 @@ from vcr.record_mode import RecordMode
 from vcr.request import Request
 from vcr.serializers import yamlserializer
 
-from ..harness.masking import MASK, is_secret_name, mask_params, mask_wire
+from ..harness.report.masking import MASK, is_secret_name, mask_params, mask_wire
 from ..transport import WireRequest, WireResponse
 
 CASSETTE_FILE = "cassette.yaml"

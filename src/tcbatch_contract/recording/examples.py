@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__, catalogue
-from ..harness.readback import JOB_ID, describe_job_problems, submit_info_problems
+from ..harness.checks.readback import JOB_ID, describe_job_problems, submit_info_problems
 from ..profile import DEFAULT_REGIONS
 from ..transport import Client, Credential, Transport, TransportError
 from .cassette import RunRecord, save

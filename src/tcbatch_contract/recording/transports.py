@@ -24,7 +24,7 @@ from typing import Any
 
 from vcr.request import Request
 
-from ..harness.masking import Scrubber
+from ..harness.report.masking import Scrubber
 from ..harness.targets import current_rule
 from ..harness.timing import TIMING_HEADER
 from ..transport import Transport, TransportError, WireRequest, WireResponse

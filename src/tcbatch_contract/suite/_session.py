@@ -149,7 +149,7 @@ class Suite:
             self.stack.close()
             raise
         self.forms: list[RuleResult] = []
-        from ..harness.masking import Scrubber
+        from ..harness.report.masking import Scrubber
 
         # Learns every signature the session makes, until it is closed.
         self.scrub = self.stack.enter_context(Scrubber(secrets_used).listening())
@@ -222,7 +222,7 @@ def failure_text(result: RuleResult, shown: int = 3) -> str:
     """What a failing rule's test prints: each failing case, expected and actual."""
     import json
 
-    from ..harness.masking import mask_params
+    from ..harness.report.masking import mask_params
 
     lines = [f"{result.rule}: {len(result.failures)} failing case(s) in {result.cases} cases"]
     for failure in result.failures[:shown]:

@@ -31,12 +31,12 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .. import codes
-from ..transport import ApiResult, Credential, WireRequest
-from ..transport.forms import FORM_CONTENT, json_body
-from ..transport.raw import fit
-from ..wire.flatten import flatten
-from .protocol_session import (
+from ... import codes
+from ...transport import ApiResult, Credential, WireRequest
+from ...transport.forms import FORM_CONTENT, json_body
+from ...transport.raw import fit
+from ...wire.flatten import flatten
+from .session import (
     Case,
     Changes,
     ProtocolCheck,
@@ -381,7 +381,7 @@ _RULES: tuple[tuple[str, Callable[[Session], Iterator[Case]], str], ...] = (
 
 def protocol_checks() -> list[Any]:
     """Fresh instances of every protocol check, in rule order (P9 included)."""
-    from .rate_limit_check import RateLimitCheck
+    from .rate_limit import RateLimitCheck
 
     checks: list[Any] = [ProtocolCheck(rule, cases, doc) for rule, cases, doc in _RULES]
     checks.insert(9, RateLimitCheck())

@@ -13,8 +13,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
+from ..model import Failure, RunReport, Status
 from .masking import mask_params
-from .model import Failure, RunReport, Status
 
 MAX_FAILURES_SHOWN = 5
 

@@ -28,13 +28,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .. import codes
-from ..transport import ApiResult, Credential, TransportError, WireRequest
-from ..transport.forms import request_key
-from .model import RunSettings, Status, Target
-from .protocol_session import Case, Interrupted, Session, Unreachable, minimal_job
-from .stateful_checks import _Scenario
-from .timing import recorded_times
+from ... import codes
+from ...transport import ApiResult, Credential, TransportError, WireRequest
+from ...transport.forms import request_key
+from ..model import RunSettings, Status, Target
+from ..timing import recorded_times
+from .session import Case, Interrupted, Session, Unreachable, minimal_job
+from .stateful import _Scenario
 
 WINDOW = 1.0  # seconds (protocol.md P9)
 MARGIN = 0.05  # waited beyond a window before it is taken as empty

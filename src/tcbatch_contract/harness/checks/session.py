@@ -3,7 +3,7 @@
 A protocol case is a raw request plus the one code it must get; the session sends it
 through the target's client (paced when the target would count it), judges the code and
 the response form, keeps any job a target created where it should not have, and deletes
-every such job at the end. The cases themselves are in ``protocol_checks``.
+every such job at the end. The cases themselves are in ``checks.protocol``.
 
 A refused SubmitJob must never have run (protocol.md). The session checks this with the
 ClientToken: after the refusal, a valid SubmitJob with the same token must create a new
@@ -23,15 +23,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..transport import ApiResult, TransportError, WireRequest, WireResponse
-from ..transport.raw import RequestFactory
-from .exchange import delete_job
-from .masking import mask_wire
-from .model import ANSWER_BOUND, Failure, RuleResult, RunSettings, Status, Target
+from ...transport import ApiResult, TransportError, WireRequest, WireResponse
+from ...transport.raw import RequestFactory
+from ..exchange import delete_job
+from ..model import ANSWER_BOUND, Failure, RuleResult, RunSettings, Status, Target
+from ..report.masking import mask_wire
+from ..timing import exchange_seconds as _took
+from ..timing import server_offset
 from .readback import JOB_ID
 from .response_form import RequestIds, is_never_expected, response_form_problems
-from .timing import exchange_seconds as _took
-from .timing import server_offset
 
 REFUSED_NAME = "tcbc-refused"
 PROBE_NAME = "tcbc-probe"

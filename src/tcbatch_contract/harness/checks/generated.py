@@ -21,11 +21,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..oracle import evaluate
-from .driver import DriveResult, Judgement, drive
-from .exchange import answer_problems, delete_job, send
-from .fixed_cases import catalogue_cases, judge_fixed
-from .judging import (
+from ...oracle import evaluate
+from ..driver import DriveResult, Judgement, drive
+from ..exchange import answer_problems, delete_job, send
+from ..judging import (
     context,
     diamond_ladder,
     expected_codes,
@@ -38,7 +37,8 @@ from .judging import (
     release,
     with_fresh_token,
 )
-from .model import RuleResult, RunSettings, Status, Target
+from ..model import RuleResult, RunSettings, Status, Target
+from .fixed_cases import catalogue_cases, judge_fixed
 from .readback import describe_job_problems, submit_info_problems
 from .sweep import sweep
 
@@ -162,7 +162,7 @@ class SingleFaultCheck(_GeneratedCheck):
         return field_template(case.field), repr(value)
 
     def strategy(self, target: Target) -> st.SearchStrategy[Any]:
-        from ..strategies import single_fault
+        from ...strategies import single_fault
 
         self.reached = set()
         return single_fault(self.rule, target.profile)
@@ -171,7 +171,7 @@ class SingleFaultCheck(_GeneratedCheck):
         """One case in each field of the rule that the drawn cases did not reach (see
         ``sweep``), then the catalogue's vectors of the rule: its hand-picked near misses,
         which drawing reaches by chance."""
-        from ..strategies import rule_fields, single_fault
+        from ...strategies import rule_fields, single_fault
 
         out = sweep(
             self.rule,
@@ -226,12 +226,12 @@ class ValidCheck(_GeneratedCheck):
         return "ValidCheck()"
 
     def strategy(self, target: Target) -> st.SearchStrategy[Any]:
-        from ..strategies import valid_cases
+        from ...strategies import valid_cases
 
         return valid_cases(target.profile)
 
     def before(self, target: Target, settings: RunSettings) -> DriveResult:
-        from ..strategies import documented_examples
+        from ...strategies import documented_examples
 
         fixed = catalogue_cases("valid", target.profile)
         cases = [
@@ -304,7 +304,7 @@ class FuzzCheck(_GeneratedCheck):
         return "FuzzCheck()"
 
     def strategy(self, target: Target) -> st.SearchStrategy[Any]:
-        from ..strategies import multi_fault, schema_fuzz
+        from ...strategies import multi_fault, schema_fuzz
 
         return st.one_of(
             multi_fault(target.profile),
@@ -346,7 +346,7 @@ class FuzzCheck(_GeneratedCheck):
 
 def generated_checks() -> list[_GeneratedCheck]:
     """Every generated check: one per body-level rule, then VALID and FUZZ."""
-    from ..strategies import single_fault_rules
+    from ...strategies import single_fault_rules
 
     checks: list[_GeneratedCheck] = [SingleFaultCheck(rule) for rule in single_fault_rules()]
     checks += [ValidCheck(), FuzzCheck()]

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..model import Failure, RuleResult, RunReport, Status
 from .masking import mask_params, mask_wire
-from .model import Failure, RuleResult, RunReport, Status
-from .reproduce import curl_line, sdk_snippet
+from .reproduction import curl_line, sdk_snippet
 
 FAILURES_PER_RULE = 3
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
@@ -142,7 +142,7 @@ _DECLARED = (Status.UNSUPPORTED, Status.UNEXPECTED_PASS, Status.DRIFT)
 
 def _declared_blocks(report: RunReport) -> list[Block]:
     """Contract drift (rule, recorded answer, the contract's answer) and declared rules."""
-    from .drift import DRIFT_REASON, contract, recorded
+    from ..drift import DRIFT_REASON, contract, recorded
 
     blocks: list[Block] = []
     drifting = [r for r in report.results if r.status is Status.DRIFT]

@@ -12,8 +12,8 @@ import sys
 import threading
 from typing import TextIO
 
-from .model import RuleResult, RunReport, Status
-from .report_doc import shorten, verdict_line
+from ..model import RuleResult, RunReport, Status
+from .document import shorten, verdict_line
 
 _BAR = 24
 

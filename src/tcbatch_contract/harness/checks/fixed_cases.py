@@ -15,15 +15,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..oracle import Context, evaluate
-from ..profile import TargetProfile
-from .driver import DriveResult, Judgement
+from ...oracle import Context, evaluate
+from ...profile import TargetProfile
+from ..driver import DriveResult, Judgement
 
 
 def catalogue_cases(rule: str, profile: TargetProfile) -> list[Any]:
     """The vectors of ``rule`` (``"valid"``: every valid SubmitJob vector) as cases."""
-    from .. import catalogue
-    from ..strategies import Case
+    from ... import catalogue
+    from ...strategies import Case
 
     cases = []
     for vector in catalogue.vectors(protocol=False):

@@ -143,7 +143,7 @@ class Scrubber:
     @contextlib.contextmanager
     def listening(self) -> Iterator[Scrubber]:
         """Learn every signature made (by any signer of this process) while inside."""
-        from ..wire import signing
+        from ...wire import signing
 
         with signing.signatures_to(self.learn):
             yield self

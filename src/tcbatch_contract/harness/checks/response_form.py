@@ -14,7 +14,7 @@ import re
 import threading
 from typing import Any
 
-from .. import codes
+from ... import codes
 
 RULE = "RESPONSE-FORM"
 

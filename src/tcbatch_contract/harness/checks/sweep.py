@@ -24,9 +24,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .determinism import fixed_generation
-from .driver import DriveResult, Judgement, drive, rule_seed
-from .judging import merged
+from ..determinism import fixed_generation
+from ..driver import DriveResult, Judgement, drive, rule_seed
+from ..judging import merged
 
 try:
     from hypothesis.control import BuildContext

@@ -13,7 +13,7 @@ Assumptions, stated where a verdict depends on them:
   still listed in ``target.created_jobs``; a run against a shared live account should not
   enable it (leave the profile's ``job_quota`` unset).
 * A terminated job still counts toward the quota (the rule counts undeleted jobs).
-* P9 (``rate_limit_check``) is a scenario too, judged on the measured time of each request.
+* P9 (``rate_limit``) is a scenario too, judged on the measured time of each request.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .. import codes
-from ..transport import ApiResult, Credential
-from .model import RuleResult, RunSettings, Status, Target
-from .protocol_session import Case, Session, minimal_job, new_token, unknown_job_id
+from ... import codes
+from ...transport import ApiResult, Credential
+from ..model import RuleResult, RunSettings, Status, Target
 from .readback import describe_job_problems
+from .session import Case, Session, minimal_job, new_token, unknown_job_id
 
 ACTIONS_WITH_JOB_ID = ("DescribeJob", "DescribeJobSubmitInfo", "TerminateJob", "DeleteJob")
 MALFORMED_JOB_IDS = ("job-ABCDEFGH", "job-1234567", "job-123456789", "job_12345678", "12345678")
