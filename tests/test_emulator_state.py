@@ -1,4 +1,4 @@
-"""State: persistence, idempotency, quota, lifecycle, denied credentials, faults."""
+"""State: persistence, idempotency, quota, lifecycle, denied credentials, injection."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tcbatch_contract.emulator import (
     DEFAULT_SECRET_ID,
     Emulator,
     EmulatorConfig,
-    FaultRule,
+    InjectionRule,
     make_app,
 )
 
@@ -195,16 +195,16 @@ def test_the_wsgi_app_shares_the_servers_state() -> None:
 # -- fault injection ----------------------------------------------------------------------
 
 
-def test_faults_are_off_by_default() -> None:
-    assert EmulatorConfig().faults == ()
+def test_injections_are_off_by_default() -> None:
+    assert EmulatorConfig().injections == ()
     with serving() as emu:
         codes = {submit(emu)[1] for _ in range(30)}
         assert codes == {None}
 
 
 def test_every_nth_fault() -> None:
-    rule = FaultRule(code="InternalError.CallCvm", action="SubmitJob", every=3)
-    with serving(faults=(rule,)) as emu:
+    rule = InjectionRule(code="InternalError.CallCvm", action="SubmitJob", every=3)
+    with serving(injections=(rule,)) as emu:
         codes = [submit(emu)[1] for _ in range(6)]
         assert codes == [None, None, "InternalError.CallCvm"] * 2
         assert emu.app.store.count(DEFAULT_SECRET_ID) == 4  # a faulted request creates nothing
@@ -212,14 +212,14 @@ def test_every_nth_fault() -> None:
         assert described.code == "ResourceNotFound.Job"  # other actions are untouched
 
 
-def test_probability_faults_repeat_with_the_seed() -> None:
+def test_probability_injections_repeat_with_the_seed() -> None:
     rules = (
-        FaultRule(code="InternalError.CallTagAPI", probability=0.5, seed=7),
-        FaultRule(code="RequestLimitExceeded", action="DescribeJob", every=1),
+        InjectionRule(code="InternalError.CallTagAPI", probability=0.5, seed=7),
+        InjectionRule(code="RequestLimitExceeded", action="DescribeJob", every=1),
     )
     runs = []
     for _ in range(2):
-        with serving(faults=rules) as emu:
+        with serving(injections=rules) as emu:
             runs.append([submit(emu)[1] for _ in range(20)])
             reply = send(emu, tc3(emu.host, "DescribeJob", {"JobId": "job-00000000"}))
             assert reply.code == "RequestLimitExceeded"
@@ -239,7 +239,7 @@ def test_probability_faults_repeat_with_the_seed() -> None:
 )
 def test_fault_rules_are_checked(kwargs: dict) -> None:
     with pytest.raises(ValueError):
-        FaultRule(**kwargs)
+        InjectionRule(**kwargs)
 
 
 @pytest.mark.parametrize(

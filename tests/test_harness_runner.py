@@ -14,7 +14,7 @@ from typing import Any
 from tcbatch_contract.emulator import EmulatorConfig, make_app
 from tcbatch_contract.harness.model import RuleResult, RunSettings, Status
 from tcbatch_contract.harness.runner import Runner, all_checks, catalogue_rules
-from tcbatch_contract.harness.targets import Targets, TargetSpec
+from tcbatch_contract.harness.targets import TargetFactory, TargetSetup
 from tcbatch_contract.harness.workers import EmulatorRecipe
 from tcbatch_contract.profile import TargetProfile
 from tcbatch_contract.transport import Credential, WsgiTransport
@@ -60,13 +60,15 @@ def rewriting(app: Callable, rewrite: Callable[[dict], dict]) -> Callable:
     return wrapped
 
 
-def targets_for(app: Callable, cfg: EmulatorConfig) -> Targets:
+def targets_for(app: Callable, cfg: EmulatorConfig) -> TargetFactory:
     profile = TargetProfile(
         known_env_ids=cfg.known_env_ids, job_quota=cfg.job_quota, rate_limit=cfg.rate_limit
     )
     transport = WsgiTransport(app, host="127.0.0.1:9000")
-    spec = TargetSpec("test", profile, transport, transport.host, Credential(SECRET_ID, SECRET_KEY))
-    return Targets(spec)
+    spec = TargetSetup(
+        "test", profile, transport, transport.host, Credential(SECRET_ID, SECRET_KEY)
+    )
+    return TargetFactory(spec)
 
 
 def run(app: Callable, cfg: EmulatorConfig, rules: set[str], max_examples: int = 20):
@@ -145,11 +147,11 @@ def test_a_bad_envelope_fails_the_rule_and_response_form() -> None:
 def test_rules_the_profile_cannot_check_are_skipped_with_the_reason() -> None:
     cfg = config()
     transport = WsgiTransport(make_app(cfg), host="127.0.0.1:9000")
-    spec = TargetSpec(
+    spec = TargetSetup(
         "test", TargetProfile(), transport, transport.host, Credential(SECRET_ID, SECRET_KEY)
     )
     runner = Runner(
-        Targets(spec),
+        TargetFactory(spec),
         RunSettings(max_examples=3),
         checks=all_checks(),
         rules=catalogue_rules(),
@@ -220,7 +222,7 @@ def test_parallel_workers_reach_the_same_verdicts(tmp_path: Path) -> None:
         denied_secret_key=cfg.denied_secret_key,
     )
     transport = WsgiTransport(make_app(cfg), host="127.0.0.1:9000")
-    spec = TargetSpec(
+    spec = TargetSetup(
         "test",
         profile,
         transport,
@@ -231,7 +233,7 @@ def test_parallel_workers_reach_the_same_verdicts(tmp_path: Path) -> None:
     )
     selected = {"S3", "B6", "B20", "VALID", "FUZZ", "P7", "B30", "STATE-LIFECYCLE"}
     runner = Runner(
-        Targets(spec),
+        TargetFactory(spec),
         RunSettings(max_examples=4),
         checks=all_checks(),
         rules=catalogue_rules(),

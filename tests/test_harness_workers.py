@@ -22,7 +22,7 @@ from tcbatch_contract.harness.model import RunReport, RunSettings, Status
 from tcbatch_contract.harness.report.console import Progress
 from tcbatch_contract.harness.runner import Runner, all_checks, catalogue_rules
 from tcbatch_contract.harness.scheduling import worker_count
-from tcbatch_contract.harness.targets import Targets, TargetSpec
+from tcbatch_contract.harness.targets import TargetFactory, TargetSetup
 from tcbatch_contract.harness.workers import EmulatorRecipe, HttpRecipe
 from tcbatch_contract.profile import TargetProfile
 from tcbatch_contract.transport import Credential, WsgiTransport
@@ -37,7 +37,7 @@ HOST = "127.0.0.1:9000"
 RULES = {"S3", "B6", "B20", "B19", "VALID", "FUZZ", "P7", "B30", "STATE-LIFECYCLE"}
 
 
-def spec_for(folder: Path, mutant: str | None = None, **changes: Any) -> TargetSpec:
+def spec_for(folder: Path, mutant: str | None = None, **changes: Any) -> TargetSetup:
     folder.mkdir(parents=True, exist_ok=True)
     values: dict[str, Any] = {
         "secret_id": SECRET_ID,
@@ -61,7 +61,7 @@ def spec_for(folder: Path, mutant: str | None = None, **changes: Any) -> TargetS
         denied_secret_id=DENIED_ID,
         denied_secret_key=DENIED_KEY,
     )
-    return TargetSpec(
+    return TargetSetup(
         "test",
         profile,
         WsgiTransport(app, host=HOST),
@@ -72,10 +72,10 @@ def spec_for(folder: Path, mutant: str | None = None, **changes: Any) -> TargetS
     )
 
 
-def run(spec: TargetSpec, workers: int, **options: Any) -> tuple[RunReport, str, Runner]:
+def run(spec: TargetSetup, workers: int, **options: Any) -> tuple[RunReport, str, Runner]:
     stream = io.StringIO()
     runner = Runner(
-        Targets(spec),
+        TargetFactory(spec),
         RunSettings(max_examples=options.pop("examples", 4), seed=7, shrink_seconds=None),
         checks=all_checks(),
         rules=catalogue_rules(),
@@ -116,7 +116,7 @@ def test_another_seed_sends_other_cases(tmp_path: Path) -> None:
     first, _, _ = run(spec_for(tmp_path / "a"), workers=1, selected={"S3"})
     stream = io.StringIO()
     other = Runner(
-        Targets(spec_for(tmp_path / "b")),
+        TargetFactory(spec_for(tmp_path / "b")),
         RunSettings(max_examples=4, seed=8, shrink_seconds=None),
         checks=all_checks(),
         rules=catalogue_rules(),
@@ -153,11 +153,11 @@ def test_a_timed_run_draws_round_after_round_and_stops(tmp_path: Path, workers: 
 
 def test_workers_share_a_rate_limit_and_stay_below_the_job_quota(tmp_path: Path) -> None:
     spec = spec_for(tmp_path, job_quota=3, rate_limit=50)
-    assert worker_count(Targets(spec), 8) == 2  # quota 3: at most 2 jobs held at once
-    http = TargetSpec(
+    assert worker_count(TargetFactory(spec), 8) == 2  # quota 3: at most 2 jobs held at once
+    http = TargetSetup(
         "http", spec.profile, spec.transport, HOST, spec.credential, recipe=HttpRecipe("http://x")
     )
-    limited = TargetSpec(
+    limited = TargetSetup(
         "http",
         TargetProfile(rate_limit=3),
         spec.transport,
@@ -165,13 +165,13 @@ def test_workers_share_a_rate_limit_and_stay_below_the_job_quota(tmp_path: Path)
         spec.credential,
         recipe=HttpRecipe("http://x"),
     )
-    assert worker_count(Targets(limited), 8) == 3  # never more processes than requests/s
-    assert Targets(http, share=2).limiter.limit == 25  # the limit shared
-    assert Targets(spec, share=1).limiter.limit == 50
-    billable = TargetSpec(
+    assert worker_count(TargetFactory(limited), 8) == 3  # never more processes than requests/s
+    assert TargetFactory(http, share=2).limiter.limit == 25  # the limit shared
+    assert TargetFactory(spec, share=1).limiter.limit == 50
+    billable = TargetSetup(
         "live", spec.profile, spec.transport, HOST, spec.credential, is_loopback=False
     )
-    assert worker_count(Targets(billable), 8) == 1  # one allowance of valid submissions
+    assert worker_count(TargetFactory(billable), 8) == 1  # one allowance of valid submissions
 
 
 @pytest.mark.parametrize(

@@ -175,13 +175,13 @@ def test_the_fixed_answer_target_fails_every_stateful_check() -> None:
 
 
 def test_checks_run_in_process_through_the_runners_target_views() -> None:
-    from tcbatch_contract.harness.targets import Targets, TargetSpec
+    from tcbatch_contract.harness.targets import TargetFactory, TargetSetup
     from tcbatch_contract.profile import TargetProfile
     from tcbatch_contract.transport import Credential
 
     app = Emulator(CONFIG).app
     try:
-        spec = TargetSpec(
+        spec = TargetSetup(
             name="emulator",
             profile=TargetProfile(**PROFILE),
             transport=WsgiTransport(app, host="127.0.0.1:9000"),
@@ -189,7 +189,7 @@ def test_checks_run_in_process_through_the_runners_target_views() -> None:
             credential=Credential(CONFIG.secret_id, CONFIG.secret_key),
             denied_credential=Credential(DENIED_ID, DENIED_KEY),
         )
-        targets = Targets(spec)
+        targets = TargetFactory(spec)
         for check in [c for c in protocol_checks() if c.rule in ("P7", "P10")] + stateful_checks():
             observer = targets.observer(check.rule)
             result = check.run(targets.target(observer), RunSettings())

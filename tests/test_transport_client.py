@@ -15,7 +15,7 @@ from tcbatch_contract.transport import (
     Client,
     Credential,
     HttpTransport,
-    RateLimiter,
+    Pacer,
     WireRequest,
     WsgiTransport,
 )
@@ -40,7 +40,7 @@ class FakeClock:
 
 def test_limiter_allows_limit_per_window_then_waits() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(3, margin=0.1, clock=clock, sleep=clock.sleep)
+    limiter = Pacer(3, margin=0.1, clock=clock, sleep=clock.sleep)
     for _ in range(3):
         assert limiter.acquire("k") == 0
         clock.now += 0.1
@@ -60,7 +60,7 @@ def test_limiter_allows_limit_per_window_then_waits() -> None:
 
 def test_limiter_clear_and_record() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(2, margin=0.0, clock=clock, sleep=clock.sleep)
+    limiter = Pacer(2, margin=0.0, clock=clock, sleep=clock.sleep)
     limiter.record("k")
     clock.now += 0.4
     limiter.record("k")
@@ -68,7 +68,7 @@ def test_limiter_clear_and_record() -> None:
     limiter.wait_clear("k")
     assert clock.now == pytest.approx(101.4) and limiter.clear_in("k") == 0
     with pytest.raises(ValueError, match="at least 1"):
-        RateLimiter(0)
+        Pacer(0)
 
 
 def throttling_app(refusals: int, code: str = codes.REQUEST_LIMIT_EXCEEDED):
@@ -119,7 +119,7 @@ def test_backpressure_retries_are_bounded_and_shrink_while_strained() -> None:
 def test_send_without_retry_and_unpaced() -> None:
     app, _ = throttling_app(refusals=100)
     clock = FakeClock()
-    limiter = RateLimiter(1, clock=clock, sleep=clock.sleep)
+    limiter = Pacer(1, clock=clock, sleep=clock.sleep)
     client = Client(WsgiTransport(app), CRED, "ap-guangzhou", rate_limit=limiter, sleep=clock.sleep)
     request = client.build("DescribeJob", {"JobId": "job-abcdefgh"})
     for _ in range(3):
@@ -131,7 +131,7 @@ def test_send_without_retry_and_unpaced() -> None:
 def test_calls_are_paced_per_secret_id_and_action() -> None:
     app, seen = throttling_app(refusals=0)
     clock = FakeClock()
-    limiter = RateLimiter(2, margin=0.1, clock=clock, sleep=clock.sleep)
+    limiter = Pacer(2, margin=0.1, clock=clock, sleep=clock.sleep)
     client = Client(WsgiTransport(app), CRED, "ap-guangzhou", rate_limit=limiter, clock=clock)
     for _ in range(3):
         client.call("DescribeJob", {"JobId": "job-abcdefgh"})

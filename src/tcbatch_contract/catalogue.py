@@ -48,7 +48,7 @@ class Basis:
 
 
 @dataclass(frozen=True, slots=True)
-class Expectation:
+class ContractAnswer:
     """What a target must answer: success, or an error with one of ``codes``."""
 
     outcome: str
@@ -68,7 +68,7 @@ class Vector:
     rule: str | None
     action: str
     region: str
-    expect: Expectation
+    expect: ContractAnswer
     note: str | None
     needs: tuple[str, ...]
     json_schema: str | None
@@ -184,7 +184,7 @@ def _vector(raw: Mapping[str, Any], rule: str | None) -> Vector:
         rule=rule,
         action=raw.get("action", "SubmitJob"),
         region=raw["region"],
-        expect=Expectation(
+        expect=ContractAnswer(
             expect["outcome"], tuple(expect.get("codes", ())), tuple(expect.get("rules", ()))
         ),
         note=raw.get("note"),

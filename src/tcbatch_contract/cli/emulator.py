@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from ._common import UsageError
 
 if TYPE_CHECKING:
-    from ..emulator import Emulator, EmulatorConfig, FaultRule
+    from ..emulator import Emulator, EmulatorConfig, InjectionRule
 
 _ENV_ID = re.compile(r"env-[a-z0-9]{8}")
-_FAULT = re.compile(r"(?P<code>[A-Za-z.]+)(?::(?P<action>[A-Za-z]+))?(?:@(?P<rate>[0-9.]+))?")
+_INJECTION = re.compile(r"(?P<code>[A-Za-z.]+)(?::(?P<action>[A-Za-z]+))?(?:@(?P<rate>[0-9.]+))?")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,7 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--denied-secret-key", help="its SecretKey")
     parser.add_argument("--regions", metavar="LIST", help="comma-separated Regions served")
     parser.add_argument(
+        "--inject",
         "--fault",
+        dest="inject",
         action="append",
         default=[],
         metavar="CODE[:ACTION][@RATE]",
@@ -182,7 +184,7 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
         denied_secret_id=args.denied_secret_id,
         denied_secret_key=args.denied_secret_key,
         db_path=args.db,
-        faults=tuple(parse_fault(text) for text in args.fault),
+        injections=tuple(parse_injection(text) for text in args.inject),
     )
     try:
         return EmulatorConfig(**values)
@@ -190,27 +192,27 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
         raise UsageError(str(exc)) from None
 
 
-def parse_fault(text: str) -> FaultRule:
-    """``CODE[:ACTION][@RATE]`` as a fault rule, or ``UsageError``."""
-    from ..emulator import FaultRule
+def parse_injection(text: str) -> InjectionRule:
+    """``CODE[:ACTION][@RATE]`` as an injection rule, or ``UsageError``."""
+    from ..emulator import InjectionRule
     from ..typetable import ACTIONS
 
-    match = _FAULT.fullmatch(text)
+    match = _INJECTION.fullmatch(text)
     if not match:
         raise UsageError(
-            f"--fault {text}: write CODE[:ACTION][@RATE], e.g. InternalError.CallCvm@10"
+            f"--inject {text}: write CODE[:ACTION][@RATE], e.g. InternalError.CallCvm@10"
         )
     action, rate = match["action"], match["rate"] or "1"
     if action is not None and action not in ACTIONS:
         raise UsageError(
-            f"--fault {text}: unknown action {action}; use one of {', '.join(ACTIONS)}"
+            f"--inject {text}: unknown action {action}; use one of {', '.join(ACTIONS)}"
         )
     try:
         if "." in rate:
-            return FaultRule(code=match["code"], action=action, probability=float(rate))
-        return FaultRule(code=match["code"], action=action, every=int(rate))
+            return InjectionRule(code=match["code"], action=action, probability=float(rate))
+        return InjectionRule(code=match["code"], action=action, every=int(rate))
     except ValueError as exc:
-        raise UsageError(f"--fault {text}: {exc}") from None
+        raise UsageError(f"--inject {text}: {exc}") from None
 
 
 def _limit(option: str, text: str, *, minimum: int) -> int | None:

@@ -188,14 +188,14 @@ def run_one(name: str | None, settings: ScoreSettings) -> MutantResult:
     """
     from ..emulator import mutants
     from ..harness.runner import all_checks
-    from ..harness.targets import Targets
+    from ..harness.targets import TargetFactory
 
     result = MutantResult(name)
     if name is not None:
         chosen = mutants.get(name)
         result.family, result.description = chosen.family, chosen.description
     spec = target_spec(name, settings.timeout)
-    targets = Targets(spec)
+    targets = TargetFactory(spec)
     checks = sorted(all_checks(), key=cost_class)
     if name is None or settings.max_examples <= SWEEP_EXAMPLES:
         passes = [(settings.max_examples, checks)]
@@ -273,7 +273,7 @@ def target_spec(mutant: str | None, timeout: float) -> Any:
     import secrets
 
     from ..emulator import EmulatorConfig, make_app, mutants
-    from ..harness.targets import TargetSpec
+    from ..harness.targets import TargetSetup
     from ..profile import DEFAULT_REGION, DEFAULT_REGIONS, TargetProfile
     from ..transport import Credential, WsgiTransport
     from .run import EMULATOR_JOB_QUOTA, EMULATOR_RATE_LIMIT
@@ -296,7 +296,7 @@ def target_spec(mutant: str | None, timeout: float) -> Any:
         job_quota=config.job_quota, rate_limit=config.rate_limit,
         denied_secret_id=denied_id, denied_secret_key=denied_key,
     )  # fmt: skip
-    return TargetSpec(
+    return TargetSetup(
         name="emulator" if mutant is None else f"emulator --mutant {mutant}",
         profile=profile,
         transport=transport,

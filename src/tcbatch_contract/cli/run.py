@@ -280,7 +280,7 @@ def _run(
         known_rule_ids,
         probe,
     )
-    from ..harness.targets import Targets
+    from ..harness.targets import TargetFactory
     from ..recording import ReplayMiss
     from ..recording import session as recording
 
@@ -302,7 +302,7 @@ def _run(
     if args.record:
         recorder = recording.record_spec(spec, secrets_used, scrub)
         spec = recording.recorded(spec, recorder)
-    targets = Targets(spec)
+    targets = TargetFactory(spec)
     if getattr(args, "credential_source", None):
         print(f"{args.target}: signing with the credential from {args.credential_source}")
     try:
@@ -425,7 +425,7 @@ def _selected(value: str | None, known: list[str], name: str = "--rules") -> set
 
 
 def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[str | None]]:
-    from ..harness.targets import TargetSpec
+    from ..harness.targets import TargetSetup
     from ..harness.workers import EmulatorRecipe, HttpRecipe
     from ..profile import DEFAULT_REGION, DEFAULT_REGIONS, TargetProfile
     from ..transport import Credential, HttpTransport, WsgiTransport
@@ -476,7 +476,7 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
             denied_secret_id=config.denied_secret_id,
             denied_secret_key=config.denied_secret_key,
         )
-        spec = TargetSpec(
+        spec = TargetSetup(
             name=args.target,
             profile=profile,
             transport=transport,
@@ -520,7 +520,7 @@ def _target_spec(args: argparse.Namespace, stack: ExitStack) -> tuple[Any, list[
     except ValueError as exc:
         raise UsageError(f"{option(args, 'target')} {args.target!r}: {exc}") from None
     stack.callback(getattr(transport, "close", lambda: None))
-    spec = TargetSpec(
+    spec = TargetSetup(
         name=args.target,
         profile=profile,
         transport=transport,

@@ -16,9 +16,9 @@ from .config import (
     DEFAULT_ENV_ID,
     DEFAULT_SECRET_ID,
     DEFAULT_SECRET_KEY,
-    FAULT_CODES,
+    INJECTABLE_CODES,
     EmulatorConfig,
-    FaultRule,
+    InjectionRule,
 )
 from .server import Emulator
 
@@ -27,10 +27,10 @@ __all__ = [
     "DEFAULT_REGIONS",
     "DEFAULT_SECRET_ID",
     "DEFAULT_SECRET_KEY",
-    "FAULT_CODES",
+    "INJECTABLE_CODES",
     "Emulator",
     "EmulatorApp",
     "EmulatorConfig",
-    "FaultRule",
+    "InjectionRule",
     "make_app",
 ]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import codes
 from .errors import ApiError
 from .store import JobRecord
-from .validate import ORDER, Subject, first_fault
+from .validate import ORDER, Subject, first_finding
 
 if TYPE_CHECKING:
     from .app import EmulatorApp
@@ -46,15 +46,15 @@ def run(action: str, params: dict[str, Any], owner: str, region: str, app: Emula
         credential_denied=owner == config.denied_secret_id,
         job_quota=config.job_quota,
     )
-    fault = first_fault(subject, app.checks, ORDER[action])
-    if fault is not None:
-        raise ApiError(fault.code, fault.message)
+    finding = first_finding(subject, app.checks, ORDER[action])
+    if finding is not None:
+        raise ApiError(finding.code, finding.message)
     return app.handlers[action](subject, owner, app)
 
 
 def submit_job(subject: Subject, owner: str, app: EmulatorApp) -> dict[str, Any]:
     def admit(held: int) -> Any:
-        return first_fault(replace(subject, jobs_held=held), app.checks, ("B30",))
+        return first_finding(replace(subject, jobs_held=held), app.checks, ("B30",))
 
     token = subject.params.get("ClientToken")
     result = app.store.submit(owner, subject.params, app.clock(), token, admit)

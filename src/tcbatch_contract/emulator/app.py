@@ -5,10 +5,10 @@ exactly (the official SDK parses an error body only for that value) and a body
 ``{"Response": {..., "RequestId": uuid4}}`` in ASCII JSON. A HEAD request gets the headers of
 that answer and no body. An exception the steps did not foresee still becomes a well-formed
 ``InvalidParameter`` answer: no input may produce the InternalError family. That family
-comes only from fault injection and from the job store failing (a read-only or full disk):
+comes only from injection and from the job store failing (a read-only or full disk):
 such a request is answered ``InternalError``, nothing was stored, and no JobId is given.
 
-The app owns its state (the job store, the rate limiter, the fault counters); ``reset()``
+The app owns its state (the job store, the rate limiter, the injection counters); ``reset()``
 clears it. ``app.steps``, ``app.checks`` and ``app.handlers`` are this app's own copies of
 the protocol-step, rule and action tables, looked up on every request; ``head(body)`` gives
 the status line and headers of an answer.
@@ -27,8 +27,8 @@ from .. import codes
 from . import actions, protocol, validate
 from .config import EmulatorConfig
 from .errors import ApiError
-from .faults import FaultInjector
-from .ratelimit import RateLimiter
+from .injection import Injector
+from .ratelimit import RateLimit
 from .store import JobStore, StoreError
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,8 @@ class EmulatorApp:
         self.config = config
         self.clock = clock
         self.store = JobStore(config.db_path)
-        self.limiter = RateLimiter(config.rate_limit, time.monotonic)
-        self.faults = FaultInjector(config.faults)
+        self.limiter = RateLimit(config.rate_limit, time.monotonic)
+        self.injector = Injector(config.injections)
         self.steps: dict[str, protocol.Step] = dict(protocol.STEPS)
         self.checks: dict[str, validate.Check] = dict(validate.CHECKS)
         self.handlers: dict[str, actions.Handler] = dict(actions.HANDLERS)
@@ -84,7 +84,7 @@ class EmulatorApp:
         return envelope(members)
 
     def _handle(self, environ: dict[str, Any]) -> dict[str, Any]:
-        exchange = protocol.Exchange.from_environ(environ)
+        exchange = protocol.Incoming.from_environ(environ)
         for name in protocol.ORDER:
             self.steps[name](exchange, self)
         return actions.run(
@@ -92,10 +92,10 @@ class EmulatorApp:
         )
 
     def reset(self) -> None:
-        """Forget every job, token, rate-limit window and fault counter."""
+        """Forget every job, token, rate-limit window and injection counter."""
         self.store.reset()
         self.limiter.reset()
-        self.faults.reset()
+        self.injector.reset()
 
     def close(self) -> None:
         self.store.close()

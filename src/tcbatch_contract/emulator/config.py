@@ -1,4 +1,4 @@
-"""How one emulator instance is configured: credentials, regions, quotas, faults.
+"""How one emulator instance is configured: credentials, regions, quotas, injections.
 
 Everything the contract leaves to the target (which credentials exist, which one is
 denied, which compute environments and Regions exist, the job quota, the rate limit) is a
@@ -19,8 +19,8 @@ DEFAULT_SECRET_ID = "AKIDtcbatchEMULATOR0000000000000000"
 DEFAULT_SECRET_KEY = "tcbatchEMULATORtestOnlyKey00000000"
 DEFAULT_ENV_ID = "env-emu00001"
 
-#: The codes a fault rule may inject: the back-end failures of SubmitJob and back-pressure.
-FAULT_CODES = frozenset(
+#: The codes an injection rule may inject: the back-end failures of SubmitJob and back-pressure.
+INJECTABLE_CODES = frozenset(
     {codes.INTERNAL_ERROR_CALL_CVM, codes.INTERNAL_ERROR_CALL_TAG_API, codes.REQUEST_LIMIT_EXCEEDED}
 )
 
@@ -28,7 +28,7 @@ _ENV_ID = re.compile(r"env-[a-z0-9]{8}")
 
 
 @dataclass(frozen=True)
-class FaultRule:
+class InjectionRule:
     """Answer matching requests with ``code`` instead of executing them.
 
     A rule fires on every ``every``-th matching request, or with ``probability`` (a
@@ -42,17 +42,17 @@ class FaultRule:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.code not in FAULT_CODES:
+        if self.code not in INJECTABLE_CODES:
             raise ValueError(
-                f"fault code {self.code} is not injectable; use one of "
-                + ", ".join(sorted(FAULT_CODES))
+                f"code {self.code} is not injectable; use one of "
+                + ", ".join(sorted(INJECTABLE_CODES))
             )
         if (self.every is None) == (self.probability is None):
-            raise ValueError("a fault rule needs exactly one of every=N or probability=P")
+            raise ValueError("an injection rule needs exactly one of every=N or probability=P")
         if self.every is not None and self.every < 1:
-            raise ValueError(f"fault every={self.every} must be 1 or more")
+            raise ValueError(f"every={self.every} must be 1 or more")
         if self.probability is not None and not 0.0 < self.probability <= 1.0:
-            raise ValueError(f"fault probability={self.probability} must be in (0, 1]")
+            raise ValueError(f"probability={self.probability} must be in (0, 1]")
 
 
 @dataclass(frozen=True)
@@ -68,12 +68,12 @@ class EmulatorConfig:
     denied_secret_id: str | None = None
     denied_secret_key: str | None = field(default=None, repr=False)
     db_path: str | None = None
-    faults: tuple[FaultRule, ...] = ()
+    injections: tuple[InjectionRule, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "regions", tuple(self.regions))
         object.__setattr__(self, "known_env_ids", tuple(self.known_env_ids))
-        object.__setattr__(self, "faults", tuple(self.faults))
+        object.__setattr__(self, "injections", tuple(self.injections))
         if not self.secret_id or not self.secret_key:
             raise ValueError("secret_id and secret_key must both be non-empty")
         if bool(self.denied_secret_id) != bool(self.denied_secret_key):

@@ -52,7 +52,7 @@ _INTEGER = re.compile(r"-?[0-9]+")
 
 
 @dataclass
-class Exchange:
+class Incoming:
     """One request on its way through the steps."""
 
     environ: dict[str, Any]
@@ -70,7 +70,7 @@ class Exchange:
     params: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_environ(cls, environ: dict[str, Any]) -> Exchange:
+    def from_environ(cls, environ: dict[str, Any]) -> Incoming:
         uri = environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
         if "://" in uri.split("?", 1)[0]:  # absolute form: http://host/path?query
             uri = "/" + uri.split("://", 1)[1].partition("/")[2]
@@ -103,10 +103,10 @@ class Exchange:
         return self.query.encode("latin-1", "replace")
 
 
-Step = Callable[[Exchange, "EmulatorApp"], None]
+Step = Callable[[Incoming, "EmulatorApp"], None]
 
 
-def p1_method(ex: Exchange, app: EmulatorApp) -> None:
+def p1_method(ex: Incoming, app: EmulatorApp) -> None:
     if ex.method not in ("GET", "POST"):
         raise ApiError(
             codes.UNSUPPORTED_PROTOCOL,
@@ -114,7 +114,7 @@ def p1_method(ex: Exchange, app: EmulatorApp) -> None:
         )
 
 
-def p10_size(ex: Exchange, app: EmulatorApp) -> None:
+def p10_size(ex: Incoming, app: EmulatorApp) -> None:
     if len(ex.query) > QUERY_LIMIT:
         raise too_large(f"the query string is {len(ex.query)} bytes; at most {QUERY_LIMIT}")
     if len(ex.path) > PATH_LIMIT:
@@ -152,7 +152,7 @@ def _read_body(environ: dict[str, Any], limit: int) -> bytes:
     return body
 
 
-def p11_v1_form(ex: Exchange, app: EmulatorApp) -> None:
+def p11_v1_form(ex: Incoming, app: EmulatorApp) -> None:
     """A V1 request's parameters, decoded before anything reads its Action."""
     if ex.form != "V1":
         return
@@ -179,7 +179,7 @@ def p11_v1_form(ex: Exchange, app: EmulatorApp) -> None:
     ex.signed_pairs = [(name, value) for name, value in pairs if name != "Signature"]
 
 
-def p2_action(ex: Exchange, app: EmulatorApp) -> None:
+def p2_action(ex: Incoming, app: EmulatorApp) -> None:
     if not ex.action:
         raise missing("X-TC-Action" if ex.form == "TC3" else "Action")
     if ex.action not in ACTIONS:
@@ -189,7 +189,7 @@ def p2_action(ex: Exchange, app: EmulatorApp) -> None:
         )
 
 
-def p3_version(ex: Exchange, app: EmulatorApp) -> None:
+def p3_version(ex: Incoming, app: EmulatorApp) -> None:
     version = ex.common.get("Version")
     if not version:
         raise missing("X-TC-Version" if ex.form == "TC3" else "Version")
@@ -200,7 +200,7 @@ def p3_version(ex: Exchange, app: EmulatorApp) -> None:
         )
 
 
-def p4_credentials_present(ex: Exchange, app: EmulatorApp) -> None:
+def p4_credentials_present(ex: Incoming, app: EmulatorApp) -> None:
     if ex.form == "TC3":
         value = ex.header("authorization")
         if not value:
@@ -219,7 +219,7 @@ def p4_credentials_present(ex: Exchange, app: EmulatorApp) -> None:
     ex.secret_id = ex.common["SecretId"]
 
 
-def p4b_timestamp_and_nonce(ex: Exchange, app: EmulatorApp) -> None:
+def p4b_timestamp_and_nonce(ex: Incoming, app: EmulatorApp) -> None:
     name = "X-TC-Timestamp" if ex.form == "TC3" else "Timestamp"
     text = ex.common.get("Timestamp")
     if not text:
@@ -232,7 +232,7 @@ def p4b_timestamp_and_nonce(ex: Exchange, app: EmulatorApp) -> None:
         raise missing("Nonce")
 
 
-def p5_clock_skew(ex: Exchange, app: EmulatorApp) -> None:
+def p5_clock_skew(ex: Incoming, app: EmulatorApp) -> None:
     if abs(ex.timestamp - app.clock()) > CLOCK_SKEW_SECONDS:
         raise ApiError(
             codes.AUTH_SIGNATURE_EXPIRE,
@@ -241,7 +241,7 @@ def p5_clock_skew(ex: Exchange, app: EmulatorApp) -> None:
         )
 
 
-def p6_secret_id_known(ex: Exchange, app: EmulatorApp) -> None:
+def p6_secret_id_known(ex: Incoming, app: EmulatorApp) -> None:
     if ex.secret_id not in app.config.credentials:
         raise ApiError(
             codes.AUTH_SECRET_ID_NOT_FOUND,
@@ -249,7 +249,7 @@ def p6_secret_id_known(ex: Exchange, app: EmulatorApp) -> None:
         )
 
 
-def p7_signature(ex: Exchange, app: EmulatorApp) -> None:
+def p7_signature(ex: Incoming, app: EmulatorApp) -> None:
     key = app.config.credentials[ex.secret_id]
     host = ex.header("host")
     if ex.form == "TC3" and ex.authorization is not None:
@@ -281,7 +281,7 @@ def p7_signature(ex: Exchange, app: EmulatorApp) -> None:
         )
 
 
-def p8_region(ex: Exchange, app: EmulatorApp) -> None:
+def p8_region(ex: Incoming, app: EmulatorApp) -> None:
     if not ex.region:
         raise missing("X-TC-Region" if ex.form == "TC3" else "Region")
     if ex.region not in app.config.regions:
@@ -292,7 +292,7 @@ def p8_region(ex: Exchange, app: EmulatorApp) -> None:
         )
 
 
-def p9_rate_limit(ex: Exchange, app: EmulatorApp) -> None:
+def p9_rate_limit(ex: Incoming, app: EmulatorApp) -> None:
     if not app.limiter.admit((ex.secret_id, ex.action)):
         raise ApiError(
             codes.REQUEST_LIMIT_EXCEEDED,
@@ -301,11 +301,11 @@ def p9_rate_limit(ex: Exchange, app: EmulatorApp) -> None:
         )
 
 
-def injected_faults(ex: Exchange, app: EmulatorApp) -> None:
-    app.faults.check(ex.action)
+def injected_failures(ex: Incoming, app: EmulatorApp) -> None:
+    app.injector.check(ex.action)
 
 
-def p11_parameters(ex: Exchange, app: EmulatorApp) -> None:
+def p11_parameters(ex: Incoming, app: EmulatorApp) -> None:
     """The request's parameters as one JSON-shaped object."""
     type_name = ACTIONS[ex.action]
     if ex.form == "V1":
@@ -335,7 +335,7 @@ STEPS: dict[str, Step] = {
     "P7": p7_signature,
     "P8": p8_region,
     "P9": p9_rate_limit,
-    "faults": injected_faults,
+    "injection": injected_failures,
     "P11": p11_parameters,
 }
 ORDER: tuple[str, ...] = tuple(STEPS)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 WINDOW_SECONDS = 1.0
 
 
-class RateLimiter:
+class RateLimit:
     """A thread-safe sliding-window counter per key; ``limit=None`` admits everything."""
 
     def __init__(self, limit: int | None, clock: Callable[[], float]) -> None:

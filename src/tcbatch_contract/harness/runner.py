@@ -36,7 +36,7 @@ from .driver import fold_digests
 from .exchange import delete_job
 from .model import ANSWER_BOUND, Check, Failure, RuleResult, RunReport, RunSettings, Status
 from .scheduling import Scheduling, worker_count
-from .targets import Observer, Targets
+from .targets import Observer, TargetFactory
 
 #: Rules whose checks change state other checks depend on: run alone, after the others.
 _EXCLUSIVE_RULES = frozenset({"P9", "B30"})
@@ -48,7 +48,7 @@ class TargetUnusable(Exception):
     """The opening probe found a target that cannot be checked at all."""
 
 
-class Unreachable(TargetUnusable):
+class TargetUnreachable(TargetUnusable):
     """The target gave no answer to the first request."""
 
 
@@ -105,7 +105,7 @@ _NEED_OPTIONS = {
 }
 
 
-def probe(targets: Targets, timeout: float) -> None:
+def probe(targets: TargetFactory, timeout: float) -> None:
     """One request, to learn whether the target answers, speaks the API, knows the credential.
 
     Speaking the API means a JSON body holding a ``Response`` object: whatever its HTTP
@@ -119,9 +119,9 @@ def probe(targets: Targets, timeout: float) -> None:
         result = client.call("DescribeJob", {"JobId": PROBE_JOB_ID})
     except TransportError as exc:
         if exc.kind == "timeout":
-            raise Unreachable(f"{name} did not answer within {limit:g} s") from None
+            raise TargetUnreachable(f"{name} did not answer within {limit:g} s") from None
         detail = exc.detail.removeprefix(f"{targets.spec.endpoint}: ")  # said already
-        raise Unreachable(f"{name} is unreachable: {detail}") from None
+        raise TargetUnreachable(f"{name} is unreachable: {detail}") from None
     answer = result.wire_response
     if answer is not None and answer.response is None:
         kind = (answer.content_type or "no Content-Type").split(";")[0]
@@ -141,7 +141,7 @@ class Runner(Scheduling):
 
     def __init__(
         self,
-        targets: Targets,
+        targets: TargetFactory,
         settings: RunSettings,
         *,
         checks: list[Check],

@@ -18,13 +18,13 @@ from typing import Any
 
 from ..transport import TransportError
 from .model import Check, RuleResult, RunSettings, Status
-from .targets import Observer, Targets
+from .targets import Observer, TargetFactory
 
 
 class Scheduling:
     """The scheduling half of ``runner.Runner`` (which provides the attributes used here)."""
 
-    targets: Targets
+    targets: TargetFactory
     settings: RunSettings
     rules: dict[str, Any]
     workers: int
@@ -150,7 +150,7 @@ class Scheduling:
         return result
 
 
-def worker_count(targets: Targets, wanted: int) -> int:
+def worker_count(targets: TargetFactory, wanted: int) -> int:
     """How many checks may run at once against ``targets``, ``wanted`` at most.
 
     Job-creating checks each hold at most one job at a time: fewer of them than the job

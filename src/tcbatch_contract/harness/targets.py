@@ -23,7 +23,7 @@ from ..profile import DOCUMENTED_RATE_LIMIT, TargetProfile
 from ..transport import (
     Client,
     Credential,
-    RateLimiter,
+    Pacer,
     Transport,
     TransportError,
     WireRequest,
@@ -45,7 +45,7 @@ def current_rule() -> str:
 
 
 @dataclass(frozen=True)
-class TargetSpec:
+class TargetSetup:
     """What a run talks to, as the command line decided it."""
 
     name: str  # "emulator", "emulator+http" or the URL
@@ -187,11 +187,11 @@ def _interrupt_after_exchange() -> Iterator[list[int]]:
         raise KeyboardInterrupt
 
 
-class Targets:
+class TargetFactory:
     """Makes the :class:`Target` each check gets, all sharing pacing and created jobs."""
 
     def __init__(
-        self, spec: TargetSpec, request_ids: RequestIds | None = None, *, share: int = 1
+        self, spec: TargetSetup, request_ids: RequestIds | None = None, *, share: int = 1
     ) -> None:
         self.spec = spec
         self.request_ids = request_ids if request_ids is not None else RequestIds()
@@ -203,7 +203,7 @@ class Targets:
             pace = min(pace or DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_LIMIT)
         if pace and share > 1:  # one of ``share`` processes pacing against the same limit
             pace = max(1, pace // share)
-        self.limiter = RateLimiter(pace) if pace else None
+        self.limiter = Pacer(pace) if pace else None
         self._client = Client(
             spec.transport,
             spec.credential,

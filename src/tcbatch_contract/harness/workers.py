@@ -118,10 +118,10 @@ def _start(spec: Any, share: int, stop: Any) -> None:
     """Worker initialiser: the target, the checks, a runner, and a watcher for ``stop``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .runner import Runner, all_checks, catalogue_rules
-    from .targets import Targets
+    from .targets import TargetFactory
 
     spec = dataclasses.replace(spec, transport=spec.recipe.build())
-    targets = Targets(spec, share=share)
+    targets = TargetFactory(spec, share=share)
     checks = {check_key(c): c for c in all_checks()}
     runner = Runner(targets, RunSettings(), checks=list(checks.values()), rules=catalogue_rules())
     _worker.update(targets=targets, checks=checks, runner=runner, reported=set())

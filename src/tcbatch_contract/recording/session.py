@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..harness.model import RunReport
-from ..harness.targets import TargetSpec
+from ..harness.targets import TargetSetup
 from ..profile import TargetProfile
 from ..transport import Credential
 from .cassette import CassetteError, RunRecord, generator_fingerprint, load, save
@@ -124,7 +124,7 @@ def _rule_set(value: str | None) -> list[str] | None:
     return sorted({part.strip().upper() for part in value.split(",") if part.strip()})
 
 
-def replay_spec(directory: Path, timeout: float) -> tuple[TargetSpec, list[str]]:
+def replay_spec(directory: Path, timeout: float) -> tuple[TargetSetup, list[str]]:
     """A target that answers from the recording in ``directory``; the secrets it invented."""
     record = replay_record(directory)
     main = _throwaway_credential(with_token=bool(record.profile.get("token")))
@@ -143,7 +143,7 @@ def replay_spec(directory: Path, timeout: float) -> tuple[TargetSpec, list[str]]
         denied_secret_id=denied.secret_id if denied else None,
         denied_secret_key=denied.secret_key if denied else None,
     )
-    spec = TargetSpec(
+    spec = TargetSetup(
         name=f"{REPLAY_PREFIX}{directory}",
         profile=profile,
         transport=transport,
@@ -161,7 +161,7 @@ def replay_spec(directory: Path, timeout: float) -> tuple[TargetSpec, list[str]]
 
 
 def record_spec(
-    spec: TargetSpec, secrets_used: list[str | None], scrub: Any = None
+    spec: TargetSetup, secrets_used: list[str | None], scrub: Any = None
 ) -> RecordingTransport:
     """The recording transport a run sends through (install it with ``recorded(spec, ...)``)."""
     context = KeyContext(
@@ -178,7 +178,7 @@ def record_spec(
     )
 
 
-def recorded(spec: TargetSpec, recorder: RecordingTransport) -> TargetSpec:
+def recorded(spec: TargetSetup, recorder: RecordingTransport) -> TargetSetup:
     return dataclasses.replace(spec, transport=recorder)
 
 
@@ -195,7 +195,7 @@ def run_options(args: Any) -> dict[str, Any]:
 
 
 def write_recording(
-    recorder: RecordingTransport, spec: TargetSpec, report: RunReport, args: Any
+    recorder: RecordingTransport, spec: TargetSetup, report: RunReport, args: Any
 ) -> Path:
     """Write the cassette and run record of a finished run into ``args.record``."""
     from .. import __version__
@@ -229,7 +229,7 @@ def write_recording(
 
 def after_run(
     args: Any,
-    spec: TargetSpec,
+    spec: TargetSetup,
     report: RunReport,
     recorder: RecordingTransport | None,
     replay: RunRecord | None,
@@ -291,7 +291,7 @@ def _brief_key(key: str) -> str:
     return f"{fields.get('action') or '?'} from check {fields.get('rule') or '-'}"
 
 
-def _source(spec: TargetSpec) -> str:
+def _source(spec: TargetSetup) -> str:
     if spec.name in ("emulator", "emulator+http"):
         return "emulator"
     if spec.is_live_service:

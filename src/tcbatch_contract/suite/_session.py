@@ -89,11 +89,11 @@ def declared(config: pytest.Config) -> dict[str, str]:
 
 
 def checked_target(spec: Any, timeout: float) -> Any:
-    """The ``Targets`` of ``spec`` once the opening probe passed (pytest.UsageError if not)."""
+    """The ``TargetFactory`` of ``spec`` once the opening probe passed (pytest.UsageError if not)."""
     from ..harness.runner import TargetUnusable, probe
-    from ..harness.targets import Targets
+    from ..harness.targets import TargetFactory
 
-    targets = Targets(spec)
+    targets = TargetFactory(spec)
     try:
         probe(targets, timeout)
     except TargetUnusable as exc:

@@ -6,11 +6,11 @@ redirect traffic. :class:`Client` signs API calls in any of the four request for
 of a transport, paces them and absorbs back-pressure.
 """
 
-from ._wire import Transport, TransportError, WireRequest, WireResponse
+from ._messages import Transport, TransportError, WireRequest, WireResponse
 from .client import ApiResult, Client
 from .credential import Credential
 from .http import HttpTransport
-from .ratelimit import RateLimiter
+from .pacing import Pacer
 from .wsgi import WsgiTransport
 
 __all__ = [
@@ -18,7 +18,7 @@ __all__ = [
     "Client",
     "Credential",
     "HttpTransport",
-    "RateLimiter",
+    "Pacer",
     "Transport",
     "TransportError",
     "WireRequest",

@@ -17,7 +17,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from ._wire import TransportError
+from ._messages import TransportError
 
 #: The largest answer body read; a SubmitJob answer is a few hundred bytes.
 MAX_BODY = 16 << 20

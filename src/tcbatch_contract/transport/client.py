@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import codes
 from ..profile import DOCUMENTED_RATE_LIMIT
-from ._wire import Transport, WireRequest, WireResponse
+from ._messages import Transport, WireRequest, WireResponse
 from .credential import Credential
 from .forms import (
     SIGN_METHODS,
@@ -33,7 +33,7 @@ from .forms import (
     v1_request,
     v1_sign,
 )
-from .ratelimit import RateLimiter
+from .pacing import Pacer
 
 DEFAULT_TIMEOUT = 35.0
 _random = random.SystemRandom()
@@ -81,7 +81,7 @@ class _Pressure:
 
     def __init__(self) -> None:
         self.strained = False
-        self.adopted: RateLimiter | None = None
+        self.adopted: Pacer | None = None
         self.lock = threading.Lock()
 
 
@@ -98,7 +98,7 @@ class Client:
         host: str | None = None,
         sign_method: str = "HmacSHA256",
         clock: Callable[[], float] = time.time,
-        rate_limit: int | RateLimiter | None = None,
+        rate_limit: int | Pacer | None = None,
         max_backpressure_retries: int = 5,
         timeout: float = DEFAULT_TIMEOUT,
         backoff: Callable[[int], float] = default_backoff,
@@ -116,7 +116,7 @@ class Client:
         self.host = host
         self.sign_method = sign_method
         self.clock = clock
-        self.limiter = RateLimiter(rate_limit) if isinstance(rate_limit, int) else rate_limit
+        self.limiter = Pacer(rate_limit) if isinstance(rate_limit, int) else rate_limit
         self.max_backpressure_retries = max_backpressure_retries
         self.timeout = timeout
         self.backoff = backoff
@@ -239,7 +239,7 @@ class Client:
                 break
             with self._pressure.lock:
                 if self.limiter is None and self._pressure.adopted is None:
-                    self._pressure.adopted = RateLimiter(DOCUMENTED_RATE_LIMIT)
+                    self._pressure.adopted = Pacer(DOCUMENTED_RATE_LIMIT)
                 allowed = 1 if self._pressure.strained else self.max_backpressure_retries
                 if attempt >= allowed:
                     self._pressure.strained = True

@@ -26,7 +26,7 @@ import time
 from urllib.parse import urlsplit
 
 from ._http1 import QUICKACK_AVAILABLE, Answer, Reader, _reason
-from ._wire import TransportError, WireRequest, WireResponse
+from ._messages import TransportError, WireRequest, WireResponse
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")

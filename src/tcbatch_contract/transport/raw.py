@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from ..wire import signing
 from ..wire.flatten import flatten, is_flattenable
-from ._wire import WireRequest
+from ._messages import WireRequest
 from .credential import Credential
 from .forms import (
     FORM_CONTENT,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ... import codes
-from ..validate._model import Fault, Subject
+from ..validate._model import Finding, Subject
 from ..validate.job import _dependences, _task_names
 from . import mutant
 
@@ -60,8 +60,8 @@ def _has_cycle(edges: list[tuple[str, str]]) -> bool:
     return removed < len(indegree)
 
 
-def _fault() -> Fault:
-    return Fault(
+def _finding() -> Finding:
+    return Finding(
         "B6",
         codes.DEPENDENCE_UNFEASIBLE,
         "Job.Dependences",
@@ -71,9 +71,9 @@ def _fault() -> Fault:
 
 def _b6(finds_cycle: Callable[[list[tuple[str, str]]], bool]) -> Callable[[EmulatorApp], None]:
     def apply(app: EmulatorApp) -> None:
-        def check(subject: Subject) -> Iterator[Fault]:
+        def check(subject: Subject) -> Iterator[Finding]:
             if finds_cycle(_edges(subject)):
-                yield _fault()
+                yield _finding()
 
         app.checks["B6"] = check
 
@@ -155,7 +155,7 @@ def _path_walk_finds_cycle(edges: list[tuple[str, str]]) -> bool:
     f"the answer comes {LATE_SECONDS:.0f} s late",
 )
 def _exponential(app: EmulatorApp) -> None:
-    def check(subject: Subject) -> Iterator[Fault]:
+    def check(subject: Subject) -> Iterator[Finding]:
         edges = _edges(subject)
         try:
             cycle = _path_walk_finds_cycle(edges)
@@ -163,6 +163,6 @@ def _exponential(app: EmulatorApp) -> None:
             time.sleep(LATE_SECONDS)  # the hang, bounded
             cycle = _has_cycle(edges)
         if cycle:
-            yield _fault()
+            yield _finding()
 
     app.checks["B6"] = check

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from ... import codes
 from ..errors import ApiError, missing
-from ..protocol import CLOCK_SKEW_SECONDS, Exchange
-from ..ratelimit import RateLimiter
+from ..protocol import CLOCK_SKEW_SECONDS, Incoming
+from ..ratelimit import RateLimit
 from . import mutant
 
 if TYPE_CHECKING:
     from ..app import EmulatorApp
 
-Step = Callable[[Exchange, "EmulatorApp"], None]
+Step = Callable[[Incoming, "EmulatorApp"], None]
 
 
 def _step(name: str, make: Callable[[Step], Step]) -> Callable[[EmulatorApp], None]:
@@ -47,7 +47,7 @@ mutant("p5-timestamp-unchecked", "protocol", "the timestamp's distance from the 
 
 
 def _past_only(original: Step) -> Step:
-    def step(ex: Exchange, app: EmulatorApp) -> None:
+    def step(ex: Incoming, app: EmulatorApp) -> None:
         if app.clock() - ex.timestamp > CLOCK_SKEW_SECONDS:
             original(ex, app)
 
@@ -60,7 +60,7 @@ mutant("p5-past-only", "protocol", "only timestamps in the past expire; the futu
 
 
 def _reserialised(original: Step) -> Step:
-    def step(ex: Exchange, app: EmulatorApp) -> None:
+    def step(ex: Incoming, app: EmulatorApp) -> None:
         received = ex.body
         if ex.form == "TC3" and ex.method == "POST":
             try:
@@ -83,7 +83,7 @@ mutant(
 
 
 def _region_present_only(original: Step) -> Step:
-    def step(ex: Exchange, app: EmulatorApp) -> None:
+    def step(ex: Incoming, app: EmulatorApp) -> None:
         if not ex.region:
             raise missing("X-TC-Region" if ex.form == "TC3" else "Region")
 
@@ -96,7 +96,7 @@ mutant("p8-region-unchecked", "protocol", "any Region is served, not only the co
 
 
 def _version_present_only(original: Step) -> Step:
-    def step(ex: Exchange, app: EmulatorApp) -> None:
+    def step(ex: Incoming, app: EmulatorApp) -> None:
         if not ex.common.get("Version"):
             raise missing("X-TC-Version" if ex.form == "TC3" else "Version")
 
@@ -110,7 +110,7 @@ mutant("p3-version-unchecked", "protocol", "any Version is accepted")(
 
 def _recoded(code: str, instead: str) -> Callable[[Step], Step]:
     def make(original: Step) -> Step:
-        def step(ex: Exchange, app: EmulatorApp) -> None:
+        def step(ex: Incoming, app: EmulatorApp) -> None:
             try:
                 original(ex, app)
             except ApiError as error:
@@ -129,7 +129,7 @@ mutant("p6-answers-p7", "protocol", "an unknown SecretId is answered AuthFailure
 
 
 def _media_type_only(original: Step) -> Step:
-    def step(ex: Exchange, app: EmulatorApp) -> None:
+    def step(ex: Incoming, app: EmulatorApp) -> None:
         given = ex.environ.get("CONTENT_TYPE", "")
         if given.split(";", 1)[0].strip().lower() == "application/json":
             ex.environ["CONTENT_TYPE"] = "application/json"
@@ -146,7 +146,7 @@ mutant(
 
 
 def _nonce_optional(original: Step) -> Step:
-    def step(ex: Exchange, app: EmulatorApp) -> None:
+    def step(ex: Incoming, app: EmulatorApp) -> None:
         if ex.form == "V1":
             ex.common.setdefault("Nonce", "0")
         original(ex, app)
@@ -160,7 +160,7 @@ mutant("p4b-nonce-optional", "protocol", "a V1 request without Nonce is accepted
 
 
 def _one_size_limit(original: Step) -> Step:
-    def step(ex: Exchange, app: EmulatorApp) -> None:
+    def step(ex: Incoming, app: EmulatorApp) -> None:
         form, ex.form = ex.form, "TC3"
         try:
             original(ex, app)
@@ -175,7 +175,7 @@ mutant("p10-v1-body-10mib", "protocol", "V1 POST bodies get the 10 MiB limit of 
 )
 
 
-class _CountsRefused(RateLimiter):
+class _CountsRefused(RateLimit):
     """Remembers refused requests too, so a steady client stays locked out."""
 
     def admit(self, key: Any) -> bool:

@@ -2,10 +2,10 @@
 missing checks.
 
 Most are the emulator's own check with one slip, written as what the slip does to the
-check's verdicts: a *lax* mutant forgives some of the faults the right check finds (a
-scheme compared case-blind forgives ``COS://``), a *strict* one adds faults the right
+check's verdicts: a *lax* mutant forgives some of the findings the right check finds (a
+scheme compared case-blind forgives ``COS://``), a *strict* one adds findings the right
 check would not (a length counted in UTF-8 bytes refuses 30 CJK characters), a *recoded*
-one answers a fault with a neighbouring rule's code, and a missing check finds nothing.
+one answers a finding with a neighbouring rule's code, and a missing check finds nothing.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ... import codes
-from ..validate._model import Fault, Node, Subject, objects, strings
+from ..validate._model import Finding, Node, Subject, objects, strings
 from ..validate.env import PASSWORD_SPECIALS
 from . import mutant
 
 if TYPE_CHECKING:
     from ..app import EmulatorApp
 
-Forgives = Callable[[Subject, Fault, Any], bool]
+Forgives = Callable[[Subject, Finding, Any], bool]
 
 
 def value_at(params: Any, path: str) -> Any:
@@ -44,28 +44,30 @@ def _parent(path: str) -> str:
 
 
 def lax(rule: str, forgives: Forgives) -> Callable[[EmulatorApp], None]:
-    """The check of ``rule`` minus the faults ``forgives(subject, fault, value)`` lets go."""
+    """The check of ``rule`` minus the findings ``forgives(subject, finding, value)`` lets go."""
 
     def apply(app: EmulatorApp) -> None:
         original = app.checks[rule]
 
-        def check(subject: Subject) -> Iterator[Fault]:
-            for fault in original(subject):
-                if not forgives(subject, fault, value_at(subject.params, fault.path)):
-                    yield fault
+        def check(subject: Subject) -> Iterator[Finding]:
+            for finding in original(subject):
+                if not forgives(subject, finding, value_at(subject.params, finding.path)):
+                    yield finding
 
         app.checks[rule] = check
 
     return apply
 
 
-def strict(rule: str, extra: Callable[[Subject], Iterable[Fault]]) -> Callable[[EmulatorApp], None]:
-    """The check of ``rule``, then the faults ``extra`` finds as well."""
+def strict(
+    rule: str, extra: Callable[[Subject], Iterable[Finding]]
+) -> Callable[[EmulatorApp], None]:
+    """The check of ``rule``, then the findings ``extra`` finds as well."""
 
     def apply(app: EmulatorApp) -> None:
         original = app.checks[rule]
 
-        def check(subject: Subject) -> Iterator[Fault]:
+        def check(subject: Subject) -> Iterator[Finding]:
             yield from original(subject)
             yield from extra(subject)
 
@@ -99,10 +101,10 @@ def _node(subject: Subject, path: str) -> Node | None:
 
 
 def _longer(rule: str, code: str, limit: int, measure: Callable[[str], int], texts):
-    def extra(subject: Subject) -> Iterator[Fault]:
+    def extra(subject: Subject) -> Iterator[Finding]:
         for path, text in texts(subject):
             if len(text) <= limit < measure(text):
-                yield Fault(rule, code, path, f"`{path}` is too long; at most {limit} allowed.")
+                yield Finding(rule, code, path, f"`{path}` is too long; at most {limit} allowed.")
 
     return extra
 
@@ -224,9 +226,9 @@ def _parses_as_float(value: str) -> bool:
     return True
 
 
-def _previous_differs(subject: Subject, fault: Fault, value: Any) -> bool:
-    items = value_at(subject.params, _parent(fault.path))
-    index = int(fault.path.rpartition(".")[2])
+def _previous_differs(subject: Subject, finding: Finding, value: Any) -> bool:
+    items = value_at(subject.params, _parent(finding.path))
+    index = int(finding.path.rpartition(".")[2])
     return items[index - 1] != value
 
 
@@ -291,14 +293,14 @@ def _b12_truthiness(app: EmulatorApp) -> None:
     app.checks["B12"] = lambda subject: original(replace(subject, params=_truthy(subject.params)))
 
 
-def _across_notifications(subject: Subject) -> Iterator[Fault]:
+def _across_notifications(subject: Subject) -> Iterator[Finding]:
     seen: set[str] = set()
     for note_path, note in objects(subject.job.get("Notifications"), "Job.Notifications"):
         here: set[str] = set()
         for config_path, config in objects(note.get("EventConfigs"), f"{note_path}.EventConfigs"):
             for path, name in strings(config, "EventName", config_path):
                 if name in seen and name not in here:
-                    yield Fault(
+                    yield Finding(
                         "B25",
                         codes.NOTIFICATION_EVENT_NAME_DUPLICATE,
                         path,

@@ -19,7 +19,7 @@ from ... import codes
 from ..app import _error, envelope
 from ..errors import ApiError
 from ..store import Submitted
-from ..validate._model import Fault, Subject
+from ..validate._model import Finding, Subject
 from . import mutant
 
 if TYPE_CHECKING:
@@ -95,10 +95,10 @@ def _forgets_deleted(app: EmulatorApp) -> None:
 
 
 def _quota(app: EmulatorApp, held: Callable[[Subject], int]) -> None:
-    def check(subject: Subject) -> Iterator[Fault]:
+    def check(subject: Subject) -> Iterator[Finding]:
         count = held(subject)
         if subject.job_quota is not None and count >= subject.job_quota:
-            yield Fault("B30", codes.JOB_QUOTA, "Job", f"The account holds {count} jobs.")
+            yield Finding("B30", codes.JOB_QUOTA, "Job", f"The account holds {count} jobs.")
 
     app.checks["B30"] = check
 
@@ -259,7 +259,7 @@ def _astral(app: EmulatorApp) -> None:
 
 
 def _packs_integers(original: Check) -> Check:
-    def check(subject: Subject) -> Iterator[Fault]:
+    def check(subject: Subject) -> Iterator[Finding]:
         for node in subject.walk[1]:
             scalar = node.item or not node.member.is_list
             if scalar and type(node.value) is int and node.member.elem in ("int64", "uint64"):
@@ -280,7 +280,7 @@ def _int64_overflow(app: EmulatorApp) -> None:
 
 
 def _first_task_first(original: Check) -> Check:
-    def check(subject: Subject) -> Iterator[Fault]:
+    def check(subject: Subject) -> Iterator[Finding]:
         tasks = subject.job.get("Tasks")
         if isinstance(tasks, list) and subject.action == "SubmitJob":
             first = tasks[0]  # read before the list is known to be non-empty

@@ -7,7 +7,7 @@ emulator, a disagreement is a real difference between two independent readings.
 in which order. The app copies ``CHECKS`` when it is built and looks each rule up there at
 request time, so one entry can be swapped (a seeded bug, a stricter reading) without
 touching the others. The schema rules run first: a business rule never judges a member of
-the wrong type. The first fault wins; for a single-fault request there is only one.
+the wrong type. The first finding wins; for a single-fault request there is only one.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from . import env, job, paths, schema, task
-from ._model import Check, Fault, Subject
+from ._model import Check, Finding, Subject
 
 CHECKS: dict[str, Check] = {
     "S1": schema.s1_required_present,
@@ -72,14 +72,14 @@ ORDER: dict[str, tuple[str, ...]] = {
 }
 
 
-def first_fault(
+def first_finding(
     subject: Subject, checks: Mapping[str, Check], rules: tuple[str, ...]
-) -> Fault | None:
-    """The first fault of ``rules`` (in order) that ``subject`` breaks, or None."""
+) -> Finding | None:
+    """The first finding of ``rules`` (in order) that ``subject`` breaks, or None."""
     for rule in rules:
-        for fault in checks[rule](subject):
-            return fault
+        for finding in checks[rule](subject):
+            return finding
     return None
 
 
-__all__ = ["CHECKS", "ORDER", "Check", "Fault", "Subject", "first_fault"]
+__all__ = ["CHECKS", "ORDER", "Check", "Finding", "Subject", "first_finding"]

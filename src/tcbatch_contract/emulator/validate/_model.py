@@ -1,6 +1,6 @@
 """What every check receives and yields.
 
-A check is ``check(subject) -> Iterable[Fault]``: pure, no I/O, one rule. The subject is
+A check is ``check(subject) -> Iterable[Finding]``: pure, no I/O, one rule. The subject is
 the decoded request plus the target facts that some rules need. The helpers below walk
 the parts of a SubmitJob request that several rules share; they skip anything of the wrong
 JSON type, so a check never fails on a request the schema rules would refuse.
@@ -17,7 +17,7 @@ from ...typetable import ACTIONS, Member, types
 
 
 @dataclass(frozen=True, slots=True)
-class Fault:
+class Finding:
     """One broken rule: its id, its error code, the parameter path, the message."""
 
     rule: str
@@ -115,7 +115,7 @@ def _walk(
             _walk(value, member.elem, member_path, found_objects, nodes)
 
 
-Check = Callable[[Subject], Iterable[Fault]]
+Check = Callable[[Subject], Iterable[Finding]]
 
 
 def objects(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:

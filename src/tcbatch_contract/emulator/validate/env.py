@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ... import codes
 from ..errors import echo
-from ._model import Fault, Subject, child, integer, objects, strings
+from ._model import Finding, Subject, child, integer, objects, strings
 
 _IMAGE_ID = re.compile(r"img-[a-z0-9]{8}")
 _PRICE = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -27,11 +27,11 @@ _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 _ASCII_DIGITS = frozenset("0123456789")
 
 
-def b10_image_id_form(subject: Subject) -> Iterator[Fault]:
+def b10_image_id_form(subject: Subject) -> Iterator[Finding]:
     for env_path, env in subject.env_datas:
         for path, image_id in strings(env, "ImageId", env_path):
             if not _IMAGE_ID.fullmatch(image_id):
-                yield Fault(
+                yield Finding(
                     "B10",
                     codes.IMAGE_ID_MALFORMED,
                     path,
@@ -40,7 +40,7 @@ def b10_image_id_form(subject: Subject) -> Iterator[Fault]:
                 )
 
 
-def b11_compute_env(subject: Subject) -> Iterator[Fault]:
+def b11_compute_env(subject: Subject) -> Iterator[Finding]:
     for task_path, task in subject.tasks:
         found = child(task, "ComputeEnv", task_path)
         if not found:
@@ -65,8 +65,8 @@ def b11_compute_env(subject: Subject) -> Iterator[Fault]:
                 )
 
 
-def _b11(path: str, why: str) -> Fault:
-    return Fault("B11", codes.COMPUTE_ENV, path, f"`{path}` is invalid: {why}.")
+def _b11(path: str, why: str) -> Finding:
+    return Finding("B11", codes.COMPUTE_ENV, path, f"`{path}` is invalid: {why}.")
 
 
 _EXCLUSIVE_IN_ENV_DATA = (
@@ -75,7 +75,7 @@ _EXCLUSIVE_IN_ENV_DATA = (
 )
 
 
-def b12_exclusive_members(subject: Subject) -> Iterator[Fault]:
+def b12_exclusive_members(subject: Subject) -> Iterator[Finding]:
     groups: list[tuple[str, dict, tuple[str, ...]]] = []
     for path, env in subject.env_datas:
         groups += [(path, env, names) for names in _EXCLUSIVE_IN_ENV_DATA]
@@ -89,7 +89,7 @@ def b12_exclusive_members(subject: Subject) -> Iterator[Fault]:
     for path, obj, names in groups:
         given = [name for name in names if name in obj]
         if len(given) >= 2:
-            yield Fault(
+            yield Finding(
                 "B12",
                 codes.INVALID_COMBINATION,
                 f"{path}.{given[1]}",
@@ -98,7 +98,7 @@ def b12_exclusive_members(subject: Subject) -> Iterator[Fault]:
             )
 
 
-def b14_instance_types_unique(subject: Subject) -> Iterator[Fault]:
+def b14_instance_types_unique(subject: Subject) -> Iterator[Finding]:
     for env_path, env in subject.env_datas:
         items = env.get("InstanceTypes")
         if isinstance(items, list):
@@ -106,7 +106,7 @@ def b14_instance_types_unique(subject: Subject) -> Iterator[Fault]:
             for index, item in enumerate(items):
                 if isinstance(item, str) and item in seen:
                     path = f"{env_path}.InstanceTypes.{index}"
-                    yield Fault(
+                    yield Finding(
                         "B14",
                         codes.INSTANCE_TYPE_DUPLICATE,
                         path,
@@ -115,14 +115,14 @@ def b14_instance_types_unique(subject: Subject) -> Iterator[Fault]:
                 seen.add(item)
 
 
-def b22_max_price(subject: Subject) -> Iterator[Fault]:
+def b22_max_price(subject: Subject) -> Iterator[Finding]:
     for env_path, env in subject.env_datas:
         market = child(env, "InstanceMarketOptions", env_path)
         spot = child(market[1], "SpotOptions", market[0]) if market else None
         if spot:
             for path, price in strings(spot[1], "MaxPrice", spot[0]):
                 if not _PRICE.fullmatch(price):
-                    yield Fault(
+                    yield Finding(
                         "B22",
                         codes.NOT_FLOAT,
                         path,
@@ -131,12 +131,12 @@ def b22_max_price(subject: Subject) -> Iterator[Fault]:
                     )
 
 
-def b27_cvm_parameters(subject: Subject) -> Iterator[Fault]:
+def b27_cvm_parameters(subject: Subject) -> Iterator[Finding]:
     for env_path, env in subject.env_datas:
         yield from _cvm_problems(env, env_path)
 
 
-def _cvm_problems(env: dict, env_path: str) -> Iterator[Fault]:
+def _cvm_problems(env: dict, env_path: str) -> Iterator[Finding]:
     system = child(env, "SystemDisk", env_path)
     if system:
         path, disk = system
@@ -181,21 +181,21 @@ def linux_password_ok(password: str) -> bool:
     return sum(any(ch in cls for ch in password) for cls in classes) >= 2
 
 
-def _enum(obj: dict, name: str, path: str, allowed: frozenset[str]) -> Iterator[Fault]:
+def _enum(obj: dict, name: str, path: str, allowed: frozenset[str]) -> Iterator[Finding]:
     for full, value in strings(obj, name, path):
         if value not in allowed:
             yield _b27(full, f"`{echo(value)}` is not one of {', '.join(sorted(allowed))}")
 
 
-def _b27(path: str, why: str) -> Fault:
-    return Fault("B27", codes.CVM_PARAMETERS, path, f"`{path}` is invalid: {why}.")
+def _b27(path: str, why: str) -> Finding:
+    return Finding("B27", codes.CVM_PARAMETERS, path, f"`{path}` is invalid: {why}.")
 
 
-def b28_instance_charge_type(subject: Subject) -> Iterator[Fault]:
+def b28_instance_charge_type(subject: Subject) -> Iterator[Finding]:
     for env_path, env in subject.env_datas:
         for path, value in strings(env, "InstanceChargeType", env_path):
             if value not in INSTANCE_CHARGE_TYPES:
-                yield Fault(
+                yield Finding(
                     "B28",
                     codes.UNSUPPORTED_CHARGE_TYPE,
                     path,

@@ -8,38 +8,40 @@ from collections.abc import Iterator
 
 from ... import codes
 from ..errors import echo
-from ._model import Fault, Subject, objects, strings
+from ._model import Finding, Subject, objects, strings
 
 _TASK_NAME = re.compile(r"[A-Za-z0-9_-]*")
 _TOPIC_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _JOB_ID = re.compile(r"job-[a-z0-9]{8}")
 
 
-def b1_job_name_length(subject: Subject) -> Iterator[Fault]:
+def b1_job_name_length(subject: Subject) -> Iterator[Finding]:
     for path, name in strings(subject.job, "JobName", "Job"):
         if len(name) > 60:
-            yield Fault("B1", codes.JOB_NAME_TOO_LONG, path, _too_long(path, len(name), 60))
+            yield Finding("B1", codes.JOB_NAME_TOO_LONG, path, _too_long(path, len(name), 60))
 
 
-def b2_job_description_length(subject: Subject) -> Iterator[Fault]:
+def b2_job_description_length(subject: Subject) -> Iterator[Finding]:
     for path, text in strings(subject.job, "JobDescription", "Job"):
         if len(text) > 200:
-            yield Fault("B2", codes.JOB_DESCRIPTION_TOO_LONG, path, _too_long(path, len(text), 200))
+            yield Finding(
+                "B2", codes.JOB_DESCRIPTION_TOO_LONG, path, _too_long(path, len(text), 200)
+            )
 
 
-def b3_task_name_length(subject: Subject) -> Iterator[Fault]:
+def b3_task_name_length(subject: Subject) -> Iterator[Finding]:
     for task_path, task in subject.tasks:
         for path, name in strings(task, "TaskName", task_path):
             if len(name) > 60:
-                yield Fault("B3", codes.TASK_NAME_TOO_LONG, path, _too_long(path, len(name), 60))
+                yield Finding("B3", codes.TASK_NAME_TOO_LONG, path, _too_long(path, len(name), 60))
 
 
-def b4_task_name_form(subject: Subject) -> Iterator[Fault]:
+def b4_task_name_form(subject: Subject) -> Iterator[Finding]:
     seen: set[str] = set()
     for task_path, task in subject.tasks:
         for path, name in strings(task, "TaskName", task_path):
             if not name or not _TASK_NAME.fullmatch(name):
-                yield Fault(
+                yield Finding(
                     "B4",
                     codes.TASK_NAME,
                     path,
@@ -47,7 +49,7 @@ def b4_task_name_form(subject: Subject) -> Iterator[Fault]:
                     "letters, digits, `_` and `-`.",
                 )
             elif name in seen:
-                yield Fault(
+                yield Finding(
                     "B4",
                     codes.TASK_NAME,
                     path,
@@ -68,12 +70,12 @@ def _dependences(subject: Subject) -> Iterator[tuple[str, str, str]]:
             yield path, start, end
 
 
-def b5_dependence_names_known(subject: Subject) -> Iterator[Fault]:
+def b5_dependence_names_known(subject: Subject) -> Iterator[Finding]:
     names = _task_names(subject)
     for path, start, end in _dependences(subject):
         for member, name in (("StartTask", start), ("EndTask", end)):
             if name not in names:
-                yield Fault(
+                yield Finding(
                     "B5",
                     codes.DEPENDENCE_NOT_FOUND,
                     f"{path}.{member}",
@@ -81,7 +83,7 @@ def b5_dependence_names_known(subject: Subject) -> Iterator[Fault]:
                 )
 
 
-def b6_dependences_acyclic(subject: Subject) -> Iterator[Fault]:
+def b6_dependences_acyclic(subject: Subject) -> Iterator[Finding]:
     names = _task_names(subject)
     edges = {(start, end) for _, start, end in _dependences(subject)}
     edges = {(a, b) for a, b in edges if a in names and b in names}
@@ -102,7 +104,7 @@ def b6_dependences_acyclic(subject: Subject) -> Iterator[Fault]:
                 ready.append(after)
     if removed < len(indegree):
         in_cycle = sorted(name for name, count in indegree.items() if count > 0)
-        yield Fault(
+        yield Finding(
             "B6",
             codes.DEPENDENCE_UNFEASIBLE,
             "Job.Dependences",
@@ -111,12 +113,12 @@ def b6_dependences_acyclic(subject: Subject) -> Iterator[Fault]:
         )
 
 
-def b15_list_limits(subject: Subject) -> Iterator[Fault]:
+def b15_list_limits(subject: Subject) -> Iterator[Finding]:
     lists = [(f"{path}.InstanceTypes", env.get("InstanceTypes")) for path, env in subject.env_datas]
     lists.append(("Job.Tags", subject.job.get("Tags")))
     for path, value in lists:
         if isinstance(value, list) and len(value) > 10:
-            yield Fault(
+            yield Finding(
                 "B15",
                 codes.LIMIT_EXCEEDED_VALUE,
                 path,
@@ -124,11 +126,11 @@ def b15_list_limits(subject: Subject) -> Iterator[Fault]:
             )
 
 
-def b23_topic_name_length(subject: Subject) -> Iterator[Fault]:
+def b23_topic_name_length(subject: Subject) -> Iterator[Finding]:
     for note_path, note in objects(subject.job.get("Notifications"), "Job.Notifications"):
         for path, name in strings(note, "TopicName", note_path):
             if len(name) > 64:
-                yield Fault(
+                yield Finding(
                     "B23",
                     codes.NOTIFICATION_TOPIC_NAME_TOO_LONG,
                     path,
@@ -136,11 +138,11 @@ def b23_topic_name_length(subject: Subject) -> Iterator[Fault]:
                 )
 
 
-def b24_topic_name_form(subject: Subject) -> Iterator[Fault]:
+def b24_topic_name_form(subject: Subject) -> Iterator[Finding]:
     for note_path, note in objects(subject.job.get("Notifications"), "Job.Notifications"):
         for path, name in strings(note, "TopicName", note_path):
             if not _TOPIC_NAME.fullmatch(name):
-                yield Fault(
+                yield Finding(
                     "B24",
                     codes.NOTIFICATION_TOPIC_NAME,
                     path,
@@ -149,13 +151,13 @@ def b24_topic_name_form(subject: Subject) -> Iterator[Fault]:
                 )
 
 
-def b25_event_names_unique(subject: Subject) -> Iterator[Fault]:
+def b25_event_names_unique(subject: Subject) -> Iterator[Finding]:
     for note_path, note in objects(subject.job.get("Notifications"), "Job.Notifications"):
         seen: set[str] = set()
         for config_path, config in objects(note.get("EventConfigs"), f"{note_path}.EventConfigs"):
             for path, name in strings(config, "EventName", config_path):
                 if name in seen:
-                    yield Fault(
+                    yield Finding(
                         "B25",
                         codes.NOTIFICATION_EVENT_NAME_DUPLICATE,
                         path,
@@ -164,7 +166,7 @@ def b25_event_names_unique(subject: Subject) -> Iterator[Fault]:
                 seen.add(name)
 
 
-def b26_zone_in_region(subject: Subject) -> Iterator[Fault]:
+def b26_zone_in_region(subject: Subject) -> Iterator[Finding]:
     pattern = re.compile(re.escape(subject.region) + r"-[1-9][0-9]?")
     zones: list[tuple[str, object]] = []
     placement = subject.params.get("Placement")
@@ -175,7 +177,7 @@ def b26_zone_in_region(subject: Subject) -> Iterator[Fault]:
             zones += [(f"{env_path}.Zones.{i}", zone) for i, zone in enumerate(env["Zones"])]
     for path, zone in zones:
         if isinstance(zone, str) and not pattern.fullmatch(zone):
-            yield Fault(
+            yield Finding(
                 "B26",
                 codes.INVALID_ZONE_MISMATCH_REGION,
                 path,
@@ -184,12 +186,12 @@ def b26_zone_in_region(subject: Subject) -> Iterator[Fault]:
             )
 
 
-def b29_client_token(subject: Subject) -> Iterator[Fault]:
+def b29_client_token(subject: Subject) -> Iterator[Finding]:
     token = subject.params.get("ClientToken")
     if isinstance(token, str) and (
         not token or len(token) > 64 or not all("\x21" <= ch <= "\x7e" for ch in token)
     ):
-        yield Fault(
+        yield Finding(
             "B29",
             codes.INVALID_PARAMETER_VALUE,
             "ClientToken",
@@ -197,9 +199,9 @@ def b29_client_token(subject: Subject) -> Iterator[Fault]:
         )
 
 
-def b30_job_quota(subject: Subject) -> Iterator[Fault]:
+def b30_job_quota(subject: Subject) -> Iterator[Finding]:
     if subject.job_quota is not None and subject.jobs_held >= subject.job_quota:
-        yield Fault(
+        yield Finding(
             "B30",
             codes.JOB_QUOTA,
             "Job",
@@ -208,9 +210,9 @@ def b30_job_quota(subject: Subject) -> Iterator[Fault]:
         )
 
 
-def b31_credential_allowed(subject: Subject) -> Iterator[Fault]:
+def b31_credential_allowed(subject: Subject) -> Iterator[Finding]:
     if subject.credential_denied:
-        yield Fault(
+        yield Finding(
             "B31",
             codes.USER_NOT_ALLOWED,
             "SecretId",
@@ -218,10 +220,10 @@ def b31_credential_allowed(subject: Subject) -> Iterator[Fault]:
         )
 
 
-def job_id_form(subject: Subject) -> Iterator[Fault]:
+def job_id_form(subject: Subject) -> Iterator[Finding]:
     job_id = subject.params.get("JobId")
     if isinstance(job_id, str) and not _JOB_ID.fullmatch(job_id):
-        yield Fault(
+        yield Finding(
             "JobId",
             codes.JOB_ID_MALFORMED,
             "JobId",

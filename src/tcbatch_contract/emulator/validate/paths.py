@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from ... import codes
 from ..errors import echo
-from ._model import Fault, Subject, child, objects, strings
+from ._model import Finding, Subject, child, objects, strings
 
 REMOTE_SCHEMES = ("cos", "cfs", "nfs")
 _WINDOWS_DRIVE = re.compile(r"[A-Za-z]:\\")
@@ -56,11 +56,11 @@ def local_paths(subject: Subject) -> Iterator[tuple[str, str]]:
                 yield from strings(local[1], name, local[0])
 
 
-def b19_remote_scheme(subject: Subject) -> Iterator[Fault]:
+def b19_remote_scheme(subject: Subject) -> Iterator[Finding]:
     for path, value, _ in remote_paths(subject):
         scheme, sep, _ = value.partition("://")
         if sep and scheme not in REMOTE_SCHEMES:
-            yield Fault(
+            yield Finding(
                 "B19",
                 codes.REMOTE_STORAGE_SCHEME,
                 path,
@@ -69,7 +69,7 @@ def b19_remote_scheme(subject: Subject) -> Iterator[Fault]:
             )
 
 
-def b20_remote_form(subject: Subject) -> Iterator[Fault]:
+def b20_remote_form(subject: Subject) -> Iterator[Finding]:
     for path, value, is_directory in remote_paths(subject):
         scheme, sep, rest = value.partition("://")
         if not sep:
@@ -80,7 +80,7 @@ def b20_remote_form(subject: Subject) -> Iterator[Fault]:
             why = "a directory path must end with `/`"
         else:
             continue
-        yield Fault(
+        yield Finding(
             "B20",
             codes.REMOTE_STORAGE_PATH,
             path,
@@ -94,11 +94,11 @@ def _well_formed_remote(rest: str) -> bool:
     return bool(host) and bool(slash) and not any(ch.isspace() for ch in rest)
 
 
-def b21_local_path(subject: Subject) -> Iterator[Fault]:
+def b21_local_path(subject: Subject) -> Iterator[Finding]:
     for path, value in local_paths(subject):
         shaped = value.startswith("/") or _WINDOWS_DRIVE.match(value) is not None
         if not shaped or any(unicodedata.category(ch) == "Cc" for ch in value):
-            yield Fault(
+            yield Finding(
                 "B21",
                 codes.LOCAL_PATH,
                 path,

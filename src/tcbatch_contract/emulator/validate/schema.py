@@ -12,7 +12,7 @@ from typing import Any
 from ... import codes
 from ...typetable import INT64_MAX, INT64_MIN, UINT64_MAX, types
 from ..errors import echo
-from ._model import Fault, Node, Subject
+from ._model import Finding, Node, Subject
 
 EVENT_NAMES = frozenset({
     "JOB_RUNNING", "JOB_SUCCEED", "JOB_FAILED", "JOB_FAILED_INTERRUPTED",
@@ -54,13 +54,13 @@ _TYPE_WORDS = {
 }
 
 
-def s1_required_present(subject: Subject) -> Iterator[Fault]:
+def s1_required_present(subject: Subject) -> Iterator[Finding]:
     found_objects, _ = subject.walk
     for path, type_name, obj in found_objects:
         for name, member in types()[type_name].items():
             if member.required and name not in obj:
                 full = f"{path}.{name}" if path else name
-                yield Fault(
+                yield Finding(
                     "S1",
                     codes.MISSING_PARAMETER,
                     full,
@@ -68,9 +68,9 @@ def s1_required_present(subject: Subject) -> Iterator[Fault]:
                 )
 
 
-def s2_tasks_not_empty(subject: Subject) -> Iterator[Fault]:
+def s2_tasks_not_empty(subject: Subject) -> Iterator[Finding]:
     if subject.action == "SubmitJob" and subject.job.get("Tasks") == []:
-        yield Fault(
+        yield Finding(
             "S2",
             codes.MISSING_PARAMETER,
             "Job.Tasks",
@@ -78,14 +78,14 @@ def s2_tasks_not_empty(subject: Subject) -> Iterator[Fault]:
         )
 
 
-def s3_members_known(subject: Subject) -> Iterator[Fault]:
+def s3_members_known(subject: Subject) -> Iterator[Finding]:
     found_objects, _ = subject.walk
     for path, type_name, obj in found_objects:
         members = types()[type_name]
         for key in obj:
             if key not in members:
                 full = f"{path}.{key}" if path else key
-                yield Fault(
+                yield Finding(
                     "S3",
                     codes.UNKNOWN_PARAMETER,
                     full,
@@ -93,12 +93,12 @@ def s3_members_known(subject: Subject) -> Iterator[Fault]:
                 )
 
 
-def s4_types_match(subject: Subject) -> Iterator[Fault]:
+def s4_types_match(subject: Subject) -> Iterator[Finding]:
     _, nodes = subject.walk
     for node in nodes:
         expected = _expected(node)
         if expected is not None:
-            yield Fault(
+            yield Finding(
                 "S4",
                 codes.INVALID_PARAMETER,
                 node.path,
@@ -107,13 +107,13 @@ def s4_types_match(subject: Subject) -> Iterator[Fault]:
             )
 
 
-def s5_unsigned_not_negative(subject: Subject) -> Iterator[Fault]:
+def s5_unsigned_not_negative(subject: Subject) -> Iterator[Finding]:
     _, nodes = subject.walk
     for node in nodes:
         value = node.value
         scalar = node.item or not node.member.is_list
         if scalar and node.member.elem == "uint64" and type(value) is int and value < 0:
-            yield Fault(
+            yield Finding(
                 "S5",
                 codes.NEGATIVE,
                 node.path,
@@ -121,14 +121,14 @@ def s5_unsigned_not_negative(subject: Subject) -> Iterator[Fault]:
             )
 
 
-def s6_enums(subject: Subject) -> Iterator[Fault]:
+def s6_enums(subject: Subject) -> Iterator[Finding]:
     _, nodes = subject.walk
     for node in nodes:
         allowed = ENUMS.get((node.owner, node.member.name))
         scalar = node.item or not node.member.is_list
         value = node.value
         if allowed is not None and scalar and isinstance(value, str) and value not in allowed:
-            yield Fault(
+            yield Finding(
                 "S6",
                 codes.INVALID_PARAMETER_VALUE,
                 node.path,

@@ -7,16 +7,16 @@ from collections.abc import Iterator
 
 from ... import codes
 from ..errors import echo
-from ._model import Fault, Subject, child, integer
+from ._model import Finding, Subject, child, integer
 
 _ENV_ID = re.compile(r"env-[a-z0-9]{8}")
 
 
-def b7_one_of_env_id_and_compute_env(subject: Subject) -> Iterator[Fault]:
+def b7_one_of_env_id_and_compute_env(subject: Subject) -> Iterator[Finding]:
     for path, task in subject.tasks:
         if ("EnvId" in task) == ("ComputeEnv" in task):
             which = "both" if "EnvId" in task else "neither"
-            yield Fault(
+            yield Finding(
                 "B7",
                 codes.ALLOWED_ONE_ENV,
                 path,
@@ -24,11 +24,11 @@ def b7_one_of_env_id_and_compute_env(subject: Subject) -> Iterator[Fault]:
             )
 
 
-def b8_env_id_form(subject: Subject) -> Iterator[Fault]:
+def b8_env_id_form(subject: Subject) -> Iterator[Finding]:
     for path, task in subject.tasks:
         env_id = task.get("EnvId")
         if isinstance(env_id, str) and not _ENV_ID.fullmatch(env_id):
-            yield Fault(
+            yield Finding(
                 "B8",
                 codes.ENV_ID_MALFORMED,
                 f"{path}.EnvId",
@@ -37,12 +37,12 @@ def b8_env_id_form(subject: Subject) -> Iterator[Fault]:
             )
 
 
-def b9_env_id_known(subject: Subject) -> Iterator[Fault]:
+def b9_env_id_known(subject: Subject) -> Iterator[Finding]:
     for path, task in subject.tasks:
         env_id = task.get("EnvId")
         well_formed = isinstance(env_id, str) and _ENV_ID.fullmatch(env_id)
         if well_formed and env_id not in subject.known_env_ids:
-            yield Fault(
+            yield Finding(
                 "B9",
                 codes.RESOURCE_NOT_FOUND_COMPUTE_ENV,
                 f"{path}.EnvId",
@@ -50,11 +50,11 @@ def b9_env_id_known(subject: Subject) -> Iterator[Fault]:
             )
 
 
-def b13_application_command(subject: Subject) -> Iterator[Fault]:
+def b13_application_command(subject: Subject) -> Iterator[Finding]:
     for path, app in subject.applications:
         commands = app.get("Commands")
         if "Command" not in app and not (isinstance(commands, list) and commands):
-            yield Fault(
+            yield Finding(
                 "B13",
                 codes.MISSING_PARAMETER,
                 f"{path}.Command",
@@ -62,7 +62,7 @@ def b13_application_command(subject: Subject) -> Iterator[Fault]:
                 f"(or a non-empty `{path}.Commands`).",
             )
         if app.get("DeliveryForm") == "PACKAGE" and "PackagePath" not in app:
-            yield Fault(
+            yield Finding(
                 "B13",
                 codes.MISSING_PARAMETER,
                 f"{path}.PackagePath",
@@ -78,7 +78,7 @@ def _dockers(subject: Subject) -> Iterator[tuple[str, dict]]:
             yield found
 
 
-def b16_retry_counts(subject: Subject) -> Iterator[Fault]:
+def b16_retry_counts(subject: Subject) -> Iterator[Finding]:
     limits: list[tuple[str, dict, str, int]] = []
     for path, task in subject.tasks:
         limits += [(path, task, "MaxRetryCount", 5), (path, task, "ResourceMaxRetryCount", 100)]
@@ -86,7 +86,7 @@ def b16_retry_counts(subject: Subject) -> Iterator[Fault]:
     for path, obj, name, limit in limits:
         value = integer(obj, name)
         if value is not None and value > limit:
-            yield Fault(
+            yield Finding(
                 "B16",
                 codes.MAX_RETRY_COUNT,
                 f"{path}.{name}",
@@ -94,14 +94,14 @@ def b16_retry_counts(subject: Subject) -> Iterator[Fault]:
             )
 
 
-def b17_value_ranges(subject: Subject) -> Iterator[Fault]:
+def b17_value_ranges(subject: Subject) -> Iterator[Finding]:
     checks: list[tuple[str, dict, str, int, int]] = [("Job", subject.job, "Priority", 0, 100)]
     checks += [(path, task, "MaxConcurrentNum", 0, 200000) for path, task in subject.tasks]
     checks += [(path, docker, "DelayOnRetry", 1, 360) for path, docker in _dockers(subject)]
     for path, obj, name, low, high in checks:
         value = integer(obj, name)
         if value is not None and not low <= value <= high:
-            yield Fault(
+            yield Finding(
                 "B17",
                 codes.INVALID_PARAMETER_VALUE,
                 f"{path}.{name}",
@@ -109,10 +109,10 @@ def b17_value_ranges(subject: Subject) -> Iterator[Fault]:
             )
 
 
-def b18_task_instance_num(subject: Subject) -> Iterator[Fault]:
+def b18_task_instance_num(subject: Subject) -> Iterator[Finding]:
     for path, task in subject.tasks:
         if integer(task, "TaskInstanceNum") == 0:
-            yield Fault(
+            yield Finding(
                 "B18",
                 codes.TASK_INSTANCE_NUM,
                 f"{path}.TaskInstanceNum",

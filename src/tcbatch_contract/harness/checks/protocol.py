@@ -37,8 +37,8 @@ from ...transport.forms import FORM_CONTENT, json_body
 from ...transport.raw import fit
 from ...wire.flatten import flatten
 from .session import (
-    Case,
     Changes,
+    ProtocolCase,
     ProtocolCheck,
     Session,
     minimal_job,
@@ -52,7 +52,7 @@ MIB, KIB = 1 << 20, 1 << 10
 EVERY, V1S = "tc3-post tc3-get v1-get v1-post", "v1-get v1-post"
 
 
-def _p1(s: Session) -> Iterator[Case]:
+def _p1(s: Session) -> Iterator[ProtocolCase]:
     for method in ("PUT", "DELETE", "PATCH"):
         change = {"method": method}
         base = "probe" if method == "PUT" else "submit"
@@ -63,7 +63,9 @@ def _p1(s: Session) -> Iterator[Case]:
                           forms="tc3-get v1-get")  # fmt: skip
 
 
-def _common(s: Session, header: str, param: str, other: str, code: str, **kw) -> Iterator[Case]:
+def _common(
+    s: Session, header: str, param: str, other: str, code: str, **kw
+) -> Iterator[ProtocolCase]:
     """No, empty and unknown values of one common parameter, as header and as parameter."""
     for label, value, expect in (("no", None, MISSING), ("empty", "", MISSING),
                                  ("unknown", other, code)):  # fmt: skip
@@ -72,12 +74,12 @@ def _common(s: Session, header: str, param: str, other: str, code: str, **kw) ->
                               {"set_params": {param: value}}, base=base, **kw)  # fmt: skip
 
 
-def _p2(s: Session) -> Iterator[Case]:
+def _p2(s: Session) -> Iterator[ProtocolCase]:
     yield from _common(s, "X-TC-Action", "Action", "TcbcNoSuchAction", codes.INVALID_ACTION,
                        forms="tc3-post tc3-get v1-get")  # fmt: skip
 
 
-def _p3(s: Session) -> Iterator[Case]:
+def _p3(s: Session) -> Iterator[ProtocolCase]:
     yield from _common(s, "X-TC-Version", "Version", "2020-01-01", codes.NO_SUCH_VERSION,
                        forms="tc3-post v1-get v1-post")  # fmt: skip
 
@@ -103,7 +105,7 @@ def _set_pair(name: str, value: str | None) -> Callable[[list], list]:
     return change
 
 
-def _p4(s: Session) -> Iterator[Case]:
+def _p4(s: Session) -> Iterator[ProtocolCase]:
     bad = codes.AUTH_INVALID_AUTHORIZATION
     yield from s.variants("no Authorization", bad, {"sign": False}, forms="tc3-post tc3-get",
                           base="submit")  # fmt: skip
@@ -121,7 +123,7 @@ def _p4(s: Session) -> Iterator[Case]:
     yield from s.variants("empty SecretId", bad, None, {"set_params": {"SecretId": ""}})
 
 
-def _p4b(s: Session) -> Iterator[Case]:
+def _p4b(s: Session) -> Iterator[ProtocolCase]:
     yield from s.variants("no timestamp", MISSING, {"headers": {"X-TC-Timestamp": None}},
                           {"set_params": {"Timestamp": None}}, forms="tc3-post tc3-get v1-get",
                           base="probe")  # fmt: skip
@@ -144,11 +146,11 @@ def _p4b(s: Session) -> Iterator[Case]:
 CLOCK_ERROR = 2.0
 
 
-def _p5(s: Session) -> Iterator[Case]:
+def _p5(s: Session) -> Iterator[ProtocolCase]:
     def skew(seconds: int) -> Callable[[], dict[str, Any]]:
         return lambda: {"timestamp": s.skewed(seconds)}
 
-    def within(margin: float) -> Callable[[Case], Case]:
+    def within(margin: float) -> Callable[[ProtocolCase], ProtocolCase]:
         return lambda case: dataclasses.replace(case, within=margin - CLOCK_ERROR)
 
     expired = codes.AUTH_SIGNATURE_EXPIRE
@@ -167,13 +169,13 @@ def _p5(s: Session) -> Iterator[Case]:
         yield from map(within(10.0), cases) if seconds < 0 else cases
 
 
-def _p6(s: Session) -> Iterator[Case]:
+def _p6(s: Session) -> Iterator[ProtocolCase]:
     stranger = {"credential": Credential("AKIDtcbcUnknown" + new_token()[5:21], "tcbc-key")}
     yield from s.variants("unknown SecretId", codes.AUTH_SECRET_ID_NOT_FOUND, stranger, stranger,
                           forms=EVERY)  # fmt: skip
 
 
-def _p7(s: Session) -> Iterator[Case]:
+def _p7(s: Session) -> Iterator[ProtocolCase]:
     bad, host = codes.AUTH_SIGNATURE_FAILURE, s.client.host
     wrong = Credential(s.client.credential.secret_id, s.client.credential.secret_key + "x")
     yield from s.variants("signed with another key", bad, {"credential": wrong},
@@ -236,7 +238,7 @@ def _p7(s: Session) -> Iterator[Case]:
                               base="SubmitJob")  # fmt: skip
 
 
-def _p8(s: Session) -> Iterator[Case]:
+def _p8(s: Session) -> Iterator[ProtocolCase]:
     none, empty = {"region": None}, {"region": ""}
     yield from s.variants("no Region", MISSING, none, none, forms="tc3-post tc3-get v1-get",
                           base="submit")  # fmt: skip
@@ -252,7 +254,7 @@ def _p8(s: Session) -> Iterator[Case]:
                               other, counted=True)  # fmt: skip
 
 
-def _p10(s: Session) -> Iterator[Case]:
+def _p10(s: Session) -> Iterator[ProtocolCase]:
     too_big, token = codes.REQUEST_SIZE_LIMIT_EXCEEDED, new_token()
 
     def padded(action: str, body: bytes, size: int) -> Callable[[], WireRequest]:
@@ -262,9 +264,9 @@ def _p10(s: Session) -> Iterator[Case]:
     submit = json_body(minimal_job(s.region, name="tcbc-refused", token=token))
     describe = json_body({"JobId": s.unknown_job})
     over = padded("SubmitJob", submit, 10 * MIB + 1)
-    yield Case("V3 body of 10 MiB + 1 byte", "tc3-post", over, too_big, counted=True,
+    yield ProtocolCase("V3 body of 10 MiB + 1 byte", "tc3-post", over, too_big, counted=True,
                action="SubmitJob", probe_token=token)  # fmt: skip
-    yield Case("V3 body of exactly 10 MiB (accepted)", "tc3-post",
+    yield ProtocolCase("V3 body of exactly 10 MiB (accepted)", "tc3-post",
                padded("DescribeJob", describe, 10 * MIB), PASSED, counted=True)  # fmt: skip
 
     def sized(form: str, size: int) -> Callable[[], WireRequest]:
@@ -279,13 +281,13 @@ def _p10(s: Session) -> Iterator[Case]:
     for form, limit, what in (("v1-post", MIB, "V1 body"), ("tc3-get", 32 * KIB, "query"),
                               ("v1-get", 32 * KIB, "query")):  # fmt: skip
         unit = "1 MiB" if limit == MIB else "32 KiB"
-        yield Case(f"{what} of {unit} + 1 byte", form, sized(form, limit + 1), too_big,
+        yield ProtocolCase(f"{what} of {unit} + 1 byte", form, sized(form, limit + 1), too_big,
                    counted=True)  # fmt: skip
-        yield Case(f"{what} of exactly {unit} (accepted: JobIdMalformed)", form,
+        yield ProtocolCase(f"{what} of exactly {unit} (accepted: JobIdMalformed)", form,
                    sized(form, limit), codes.JOB_ID_MALFORMED, counted=True)  # fmt: skip
 
 
-def _p11(s: Session) -> Iterator[Case]:
+def _p11(s: Session) -> Iterator[ProtocolCase]:
     job = s.unknown_job.encode()
     for label, body in {
         "truncated JSON": b'{"JobId": "' + job + b'"',
@@ -316,7 +318,7 @@ def _p11(s: Session) -> Iterator[Case]:
     yield from _flattening(s)
 
 
-def _flattening(s: Session) -> Iterator[Case]:
+def _flattening(s: Session) -> Iterator[ProtocolCase]:
     zone = f"{s.region}-1"
     base = list(flatten(minimal_job(s.region, name="tcbc-flat")).items())
     task2 = [(k.replace(".0.", ".2.", 1), v.replace("t0", "t2")) for k, v in base if ".0." in k]
@@ -345,7 +347,7 @@ def _flattening(s: Session) -> Iterator[Case]:
         pairs = base + list(values.items())
         change = {"query_pairs": pairs} if form == "tc3-get" else {"pairs": pairs}
         shown = ", ".join(f"{k}={v}" for k, v in values.items())
-        yield Case(f"flattening: {shown} (accepted)", form,
+        yield ProtocolCase(f"flattening: {shown} (accepted)", form,
                    (lambda f, c: lambda: s.factory.build(f, "SubmitJob", {}, **c))(form, change),
                    None, counted=True, action="SubmitJob", creates=True,
                    after=_reads_back(*expected))  # fmt: skip
@@ -364,7 +366,7 @@ def _reads_back(priority: int, retries: int, restart: bool):
     return after
 
 
-_RULES: tuple[tuple[str, Callable[[Session], Iterator[Case]], str], ...] = (
+_RULES: tuple[tuple[str, Callable[[Session], Iterator[ProtocolCase]], str], ...] = (
     ("P1", _p1, "HTTP method other than GET or POST"),
     ("P2", _p2, "missing or unknown Action"),
     ("P3", _p3, "missing or unknown Version"),

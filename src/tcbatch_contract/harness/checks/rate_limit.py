@@ -33,7 +33,7 @@ from ...transport import ApiResult, Credential, TransportError, WireRequest
 from ...transport.forms import request_key
 from ..model import RunSettings, Status, Target
 from ..timing import recorded_times
-from .session import Case, Interrupted, Session, Unreachable, minimal_job
+from .session import Interrupted, ProtocolCase, Session, TargetLost, minimal_job
 from .stateful import _Scenario
 
 WINDOW = 1.0  # seconds (protocol.md P9)
@@ -161,14 +161,16 @@ class RateLimitCheck(_Scenario):
         """Every answer against what a correct target could have answered at any arrival
         times inside the measured intervals."""
         for x in sent:
-            case = Case(x.label, "tc3-post", lambda r=x.request: r, None, action="SubmitJob")
+            case = ProtocolCase(
+                x.label, "tc3-post", lambda r=x.request: r, None, action="SubmitJob"
+            )
             if x.result is None:
                 s.fail(case, x.request, None, [f"no answer ({x.error})"])
                 continue
             expect = codes.AUTH_SIGNATURE_FAILURE if not x.counted else x.code
             if x.counted and x.code not in (COUNTED, REFUSED):
                 expect = COUNTED
-            case = Case(x.label, "tc3-post", case.make, expect, action="SubmitJob")
+            case = ProtocolCase(x.label, "tc3-post", case.make, expect, action="SubmitJob")
             problems = s.problems(case, x.request, x.result.wire_response)
             if x.counted and x.code == REFUSED:
                 before = [
@@ -188,7 +190,9 @@ class RateLimitCheck(_Scenario):
         crowd = _over_limit(sent, limit)
         if crowd:
             last = crowd[-1]
-            case = Case(last.label, "tc3-post", lambda: last.request, REFUSED, action="SubmitJob")
+            case = ProtocolCase(
+                last.label, "tc3-post", lambda: last.request, REFUSED, action="SubmitJob"
+            )
             s.fail(case, last.request, last.result.wire_response if last.result else None, [
                 f"{len(crowd)} requests of one (SecretId, Action) left and were answered within "
                 f"{span(crowd):.3f} s, so all arrived within one second, and all were accepted;"
@@ -244,7 +248,7 @@ def _at_once(s: Session, requests: list[WireRequest], label: str, counted: bool)
         s.result.requests += 1
         s.result.cases += 1
         if error is not None and error.kind == "unreachable":
-            raise Unreachable(str(error))
+            raise TargetLost(str(error))
         if result is not None:
             s.adopt(result)
         if counted and s.client.limiter is not None:

@@ -68,7 +68,7 @@ def unknown_job_id() -> str:
 
 
 @dataclass(frozen=True)
-class Case:
+class ProtocolCase:
     """One request and what the target must answer to it."""
 
     name: str
@@ -88,7 +88,7 @@ class Case:
 Changes = dict[str, Any] | Callable[[], dict[str, Any]]
 
 
-class Unreachable(Exception):
+class TargetLost(Exception):
     """The target could not be reached at all: no verdict, the check is a harness error."""
 
 
@@ -158,7 +158,7 @@ class Session:
         forms: str = "tc3-post v1-get",
         base: str = "describe",
         counted: bool = False,
-    ) -> Iterator[Case]:
+    ) -> Iterator[ProtocolCase]:
         """The same deviation in each of ``forms`` (space-separated), TC3 and V1 alike.
 
         ``tc3``/``v1`` are the factory's changes for that version (or a function giving
@@ -173,7 +173,7 @@ class Session:
                 continue
             token = new_token() if base in ("submit", "probe") else None
             action = "SubmitJob" if token else "DescribeJob" if base == "describe" else base
-            yield Case(
+            yield ProtocolCase(
                 name,
                 form,
                 self._maker(form, changes, token, None if base == "describe" else action),
@@ -222,7 +222,7 @@ class Session:
         except TransportError as exc:
             self.result.requests += 1
             if exc.kind == "unreachable":
-                raise Unreachable(str(exc)) from None
+                raise TargetLost(str(exc)) from None
             raise
         self.result.requests += result.requests_sent
         self.adopt(result)
@@ -235,7 +235,7 @@ class Session:
             self.jobs.append(job_id)
             self.target.created_jobs.add(job_id)
 
-    def run(self, case: Case) -> ApiResult | None:
+    def run(self, case: ProtocolCase) -> ApiResult | None:
         if self.stop is not None and self.stop.is_set():
             raise Interrupted
         if case.creates and not self.spend_billable():
@@ -278,7 +278,7 @@ class Session:
             self.jobs.clear()
         return result
 
-    def unjudged_timeout(self, case: Case, exc: TransportError) -> bool:
+    def unjudged_timeout(self, case: ProtocolCase, exc: TransportError) -> bool:
         """A time-out shorter than the answer bound the spec allows judges nothing."""
         if exc.kind != "timeout" or self.client.timeout >= ANSWER_BOUND:
             return False
@@ -289,7 +289,9 @@ class Session:
         )
         return True
 
-    def problems(self, case: Case, request: WireRequest, response: WireResponse) -> list[str]:
+    def problems(
+        self, case: ProtocolCase, request: WireRequest, response: WireResponse
+    ) -> list[str]:
         out: list[str] = []
         if request.method.upper() == "HEAD":
             if response.body:
@@ -310,7 +312,7 @@ class Session:
 
     def fail(
         self,
-        case: Case,
+        case: ProtocolCase,
         request: WireRequest,
         response: WireResponse | None,
         problems: list[str],
@@ -337,7 +339,7 @@ class Session:
             )
         )
 
-    def probe(self, case: Case, refused: WireRequest) -> None:
+    def probe(self, case: ProtocolCase, refused: WireRequest) -> None:
         """Was a refused SubmitJob executed after all? Resend validly with its ClientToken."""
         if not self.spend_billable():
             return
@@ -380,7 +382,7 @@ class Session:
 
     def __exit__(self, kind: type[BaseException] | None, error: Any, tb: Any) -> bool:
         """End the session: an unreachable target or a stop request ends it quietly."""
-        if kind is Unreachable:
+        if kind is TargetLost:
             self.result.status = Status.ERROR
             self.result.reason = f"target unreachable: {error}"
         elif kind is Interrupted:
@@ -388,7 +390,7 @@ class Session:
         # On Ctrl-C the run's own cleanup deletes what is left, once, and a second Ctrl-C
         # stops it there (the jobs stay listed in target.created_jobs until deleted).
         self.finish(release=kind is not KeyboardInterrupt)
-        return kind in (Unreachable, Interrupted)
+        return kind in (TargetLost, Interrupted)
 
     def finish(self, *, release: bool = True) -> RuleResult:
         for job_id in self.jobs if release else ():
@@ -416,7 +418,9 @@ class ProtocolCheck:
 
     judges_response_form = True
 
-    def __init__(self, rule: str, cases: Callable[[Session], Iterable[Case]], doc: str) -> None:
+    def __init__(
+        self, rule: str, cases: Callable[[Session], Iterable[ProtocolCase]], doc: str
+    ) -> None:
         self.rule = rule
         self.cases = cases
         self.doc = doc

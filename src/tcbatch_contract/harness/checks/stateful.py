@@ -26,7 +26,7 @@ from ... import codes
 from ...transport import ApiResult, Credential
 from ..model import RuleResult, RunSettings, Status, Target
 from .readback import describe_job_problems
-from .session import Case, Session, minimal_job, new_token, unknown_job_id
+from .session import ProtocolCase, Session, minimal_job, new_token, unknown_job_id
 
 ACTIONS_WITH_JOB_ID = ("DescribeJob", "DescribeJobSubmitInfo", "TerminateJob", "DeleteJob")
 MALFORMED_JOB_IDS = ("job-ABCDEFGH", "job-1234567", "job-123456789", "job_12345678", "12345678")
@@ -80,7 +80,7 @@ def _step(
     def make() -> Any:
         return client.build(action, params, form=form)
 
-    case = Case(name, form, make, expect, counted=True, action=action, creates=creates,
+    case = ProtocolCase(name, form, make, expect, counted=True, action=action, creates=creates,
                 after=after)  # fmt: skip
     return s.run(case)
 

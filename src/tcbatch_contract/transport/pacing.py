@@ -16,8 +16,12 @@ from collections.abc import Callable, Hashable
 DEFAULT_MARGIN = 0.1
 
 
-class RateLimiter:
-    """A sliding-window limiter, per key, with an injected clock and sleep."""
+class Pacer:
+    """Paces our own requests: waits so that at most N per key leave in any sliding window.
+
+    The clock and the sleep are injected. The target's limit, which admits or refuses, is
+    ``emulator.ratelimit.RateLimit``.
+    """
 
     def __init__(
         self,
@@ -38,7 +42,7 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"RateLimiter({self.limit} per {self.span:.2f} s)"
+        return f"Pacer({self.limit} per {self.span:.2f} s)"
 
     def delay(self, key: Hashable) -> float:
         """Seconds to wait before one more request under ``key`` may go (0 when it may now)."""

@@ -1,4 +1,4 @@
-"""Fault injection: answer some requests with a back-end failure on purpose.
+"""Injection: answer some requests with a back-end failure on purpose.
 
 Off unless the configuration lists rules. A rule applies to requests that passed the
 protocol rules (P1-P9), before their parameters are read; the request is then not
@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import threading
 
-from .config import FaultRule
+from .config import InjectionRule
 from .errors import ApiError
 
 _MESSAGES = {
@@ -22,8 +22,8 @@ _MESSAGES = {
 }
 
 
-class FaultInjector:
-    def __init__(self, rules: tuple[FaultRule, ...]) -> None:
+class Injector:
+    def __init__(self, rules: tuple[InjectionRule, ...]) -> None:
         self.rules = rules
         self._lock = threading.Lock()
         self.reset()
