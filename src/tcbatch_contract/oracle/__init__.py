@@ -10,6 +10,6 @@ the schema rules (S1-S6) and the business rules (B1-B31).
 """
 
 from ._evaluate import evaluate
-from ._model import Context, Outcome, Violation
+from ._model import Breach, Context, Outcome, Violation
 
-__all__ = ["Context", "Outcome", "Violation", "evaluate"]
+__all__ = ["Breach", "Context", "Outcome", "Violation", "evaluate"]

@@ -26,5 +26,8 @@ def evaluate(action: str, params: Mapping[str, Any], context: Context | None = N
     violations: list[Violation] = []
     for rule in RULES:
         if action in rule.actions:
-            violations.extend(rule.check(request))
+            violations.extend(
+                Violation(rule.id, rule.code, breach.path, breach.message, breach.alternative)
+                for breach in rule.check(request)
+            )
     return Outcome(tuple(violations))

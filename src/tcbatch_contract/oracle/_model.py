@@ -9,8 +9,24 @@ from ..profile import DEFAULT_REGION, TargetProfile
 
 
 @dataclass(frozen=True, slots=True)
+class Breach:
+    """Where a request breaks a rule, and why: all that a rule function says.
+
+    The rule id and its code are not the function's to say: the table in ``_table``
+    gives them, and ``evaluate`` joins the two into a :class:`Violation`. An
+    ``alternative`` breach is one that only another legitimate reading of the spec sees
+    (see :class:`Violation`).
+    """
+
+    path: str
+    message: str
+    alternative: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Violation:
-    """One broken rule: its catalogue id, its error code, where, and why.
+    """One broken rule: its catalogue id, its error code (both from the rule table), where,
+    and why (from the rule function's :class:`Breach`).
 
     An ``alternative`` violation is one that only another legitimate reading of the spec
     sees: a target answering its code conforms, but it is not part of the contract's own

@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import codes
 from ..typetable import INT64_MAX, INT64_MIN, UINT64_MAX, Member, types
 from ._limits import ENUMS
-from ._model import Context, Violation
+from ._model import Breach, Context
 
 
 @dataclass
@@ -30,7 +29,8 @@ class Request:
     objects: dict[str, list[tuple[str, dict[str, Any]]]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    schema: dict[str, list[Violation]] = field(default_factory=lambda: defaultdict(list))
+    # Schema breaches (S1-S6) found by the one walk, filed under their rule id.
+    schema: dict[str, list[Breach]] = field(default_factory=lambda: defaultdict(list))
 
     def of(self, type_name: str) -> list[tuple[str, dict[str, Any]]]:
         return self.objects.get(type_name, [])
@@ -50,9 +50,7 @@ def index_request(action: str, params: Mapping[str, Any], context: Context, root
     tasks = params.get("Job", {}).get("Tasks") if isinstance(params.get("Job"), dict) else None
     if isinstance(tasks, list) and not tasks:
         request.schema["S2"].append(
-            Violation(
-                "S2",
-                codes.MISSING_PARAMETER,
+            Breach(
                 "Job.Tasks",
                 "The request is missing a required parameter `Job.Tasks`: the list is empty.",
             )
@@ -66,9 +64,7 @@ def _walk_object(request: Request, type_name: str, path: str, obj: Mapping[str, 
     for name, member in members.items():
         if member.required and name not in obj:
             request.schema["S1"].append(
-                Violation(
-                    "S1",
-                    codes.MISSING_PARAMETER,
+                Breach(
                     join(path, name),
                     f"The request is missing a required parameter `{join(path, name)}`.",
                 )
@@ -78,9 +74,7 @@ def _walk_object(request: Request, type_name: str, path: str, obj: Mapping[str, 
         where = join(path, name)
         if member is None:
             request.schema["S3"].append(
-                Violation(
-                    "S3",
-                    codes.UNKNOWN_PARAMETER,
+                Breach(
                     where,
                     f"The parameter `{where}` is not recognized.",
                 )
@@ -109,9 +103,7 @@ def _walk_value(request: Request, owner: str, member: Member, path: str, value: 
         allowed = ENUMS.get((owner, member.name))
         if allowed is not None and value not in allowed:
             request.schema["S6"].append(
-                Violation(
-                    "S6",
-                    codes.INVALID_PARAMETER_VALUE,
+                Breach(
                     path,
                     f"The value `{value}` of `{path}` is not one of {sorted(allowed)}.",
                 )
@@ -131,16 +123,12 @@ def _check_integer(request: Request, elem: str, path: str, value: Any) -> None:
     if not is_int(value):
         _wrong_type(request, path, "integer")
     elif elem == "uint64" and value < 0:
-        request.schema["S5"].append(
-            Violation("S5", codes.NEGATIVE, path, f"The value of `{path}` must not be negative.")
-        )
+        request.schema["S5"].append(Breach(path, f"The value of `{path}` must not be negative."))
     elif (elem == "uint64" and value > UINT64_MAX) or (
         elem == "int64" and not INT64_MIN <= value <= INT64_MAX
     ):
         request.schema["S4"].append(
-            Violation(
-                "S4",
-                codes.INVALID_PARAMETER,
+            Breach(
                 path,
                 f"The value of `{path}` is outside the range of {elem}.",
             )
@@ -149,9 +137,7 @@ def _check_integer(request: Request, elem: str, path: str, value: Any) -> None:
 
 def _wrong_type(request: Request, path: str, expected: str) -> None:
     request.schema["S4"].append(
-        Violation(
-            "S4",
-            codes.INVALID_PARAMETER,
+        Breach(
             path,
             f"The parameter `{path}` must be of type {expected}.",
         )

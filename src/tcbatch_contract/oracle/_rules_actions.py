@@ -5,33 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .. import codes
 from ._limits import JOB_ID
-from ._model import Violation
+from ._model import Breach
 from ._request import Request
 
 
-def job_id_malformed(req: Request) -> Iterator[Violation]:
+def job_id_malformed(req: Request) -> Iterator[Breach]:
     job_id = _job_id(req)
     if job_id is not None and not JOB_ID.fullmatch(job_id):
-        yield Violation(
-            "A1",
-            codes.JOB_ID_MALFORMED,
+        yield Breach(
             "JobId",
             f"`JobId` is not a job id (job-xxxxxxxx): `{job_id}`.",
         )
 
 
-def job_not_found(req: Request) -> Iterator[Violation]:
+def job_not_found(req: Request) -> Iterator[Breach]:
     job_id = _job_id(req)
     if (
         job_id is not None
         and JOB_ID.fullmatch(job_id)
         and job_id not in req.context.existing_job_ids
     ):
-        yield Violation(
-            "A2", codes.RESOURCE_NOT_FOUND_JOB, "JobId", f"The job `{job_id}` does not exist."
-        )
+        yield Breach("JobId", f"The job `{job_id}` does not exist.")
 
 
 def _job_id(req: Request) -> str | None:

@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .. import codes
 from ._limits import (
     DATA_DISK_TYPES,
     DECIMAL,
@@ -24,64 +23,56 @@ from ._limits import (
     PASSWORD_SPECIALS,
     SYSTEM_DISK_TYPES,
 )
-from ._model import Violation
+from ._model import Breach
 from ._request import Request, is_int, join
 
 
-def env_id_xor_compute_env(req: Request) -> Iterator[Violation]:
+def env_id_xor_compute_env(req: Request) -> Iterator[Breach]:
     for path, task in req.of("Task"):
         if ("EnvId" in task) == ("ComputeEnv" in task):
-            yield Violation(
-                "B7",
-                codes.ALLOWED_ONE_ENV,
+            yield Breach(
                 path or "Task",
                 f"`{path}` must give exactly one of `EnvId` and `ComputeEnv`.",
             )
 
 
-def env_id_malformed(req: Request) -> Iterator[Violation]:
+def env_id_malformed(req: Request) -> Iterator[Breach]:
     for path, env_id in _env_ids(req):
         if not ENV_ID.fullmatch(env_id):
-            yield Violation(
-                "B8",
-                codes.ENV_ID_MALFORMED,
+            yield Breach(
                 path,
                 f"`{path}` is not a compute environment id (env-xxxxxxxx): `{env_id}`.",
             )
 
 
-def env_id_unknown(req: Request) -> Iterator[Violation]:
+def env_id_unknown(req: Request) -> Iterator[Breach]:
     for path, env_id in _env_ids(req):
         if ENV_ID.fullmatch(env_id) and env_id not in req.context.known_env_ids:
-            yield Violation(
-                "B9",
-                codes.RESOURCE_NOT_FOUND_COMPUTE_ENV,
+            yield Breach(
                 path,
                 f"The compute environment `{env_id}` of `{path}` does not exist.",
             )
 
 
-def image_id_malformed(req: Request) -> Iterator[Violation]:
+def image_id_malformed(req: Request) -> Iterator[Breach]:
     for path, env_data in req.of("EnvData"):
         image = env_data.get("ImageId")
         if isinstance(image, str) and not IMAGE_ID.fullmatch(image):
             where = join(path, "ImageId")
-            yield Violation(
-                "B10",
-                codes.IMAGE_ID_MALFORMED,
+            yield Breach(
                 where,
                 f"`{where}` is not an image id (img-xxxxxxxx): `{image}`.",
             )
 
 
-def compute_env_invalid(req: Request) -> Iterator[Violation]:
+def compute_env_invalid(req: Request) -> Iterator[Breach]:
     for path, env in req.of("AnonymousComputeEnv"):
         env_type = env.get("EnvType")
         if isinstance(env_type, str) and env_type != ENV_TYPE_MANAGED:
             where = join(path, "EnvType")
-            yield _b11(where, f"`{where}` must be `{ENV_TYPE_MANAGED}`, not `{env_type}`.")
+            yield Breach(where, f"`{where}` must be `{ENV_TYPE_MANAGED}`, not `{env_type}`.")
         if "EnvData" not in env:
-            yield _b11(join(path, "EnvData"), f"`{path}` must give `EnvData`.")
+            yield Breach(join(path, "EnvData"), f"`{path}` must give `EnvData`.")
     for path, env_data in req.of("EnvData"):
         given = (
             "InstanceType" in env_data
@@ -89,7 +80,7 @@ def compute_env_invalid(req: Request) -> Iterator[Violation]:
             or "InstanceTypeOptions" in env_data
         )
         if not given:
-            yield _b11(
+            yield Breach(
                 path,
                 f"`{path}` must give one of `InstanceType`, `InstanceTypes`, "
                 "`InstanceTypeOptions`.",
@@ -98,16 +89,14 @@ def compute_env_invalid(req: Request) -> Iterator[Violation]:
             env_data, "InstanceTypes", ("InstanceType", "InstanceTypeOptions")
         ):
             where = join(path, "InstanceTypes")
-            yield Violation(
-                "B11",
-                codes.COMPUTE_ENV,
+            yield Breach(
                 where,
                 f"`{where}` is no list, so no instance type is given.",
                 alternative=True,
             )
 
 
-def exclusive_members(req: Request) -> Iterator[Violation]:
+def exclusive_members(req: Request) -> Iterator[Breach]:
     groups: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("EnvData", ("InstanceType", "InstanceTypes", "InstanceTypeOptions")),
         ("EnvData", ("VirtualPrivateCloud", "Zones", "VirtualPrivateClouds")),
@@ -118,125 +107,111 @@ def exclusive_members(req: Request) -> Iterator[Violation]:
         for path, obj in req.of(type_name):
             present = [m for m in members if m in obj]
             if len(present) > 1:
-                yield _b12(path, present)
+                yield _together(path, present)
     for path, login in req.of("LoginSettings"):
         if login.get("KeepImageLogin") == "TRUE" and ("Password" in login or "KeyIds" in login):
             present = ["KeepImageLogin"] + [m for m in ("Password", "KeyIds") if m in login]
-            yield _b12(path, present)
+            yield _together(path, present)
 
 
-def application_incomplete(req: Request) -> Iterator[Violation]:
+def application_incomplete(req: Request) -> Iterator[Breach]:
     for path, app in req.of("Application"):
         if "Command" not in app and app.get("Commands", []) == []:
-            yield Violation(
-                "B13",
-                codes.MISSING_PARAMETER,
+            yield Breach(
                 join(path, "Command"),
                 f"The request is missing a required parameter `{join(path, 'Command')}`"
                 " (or `Commands`).",
             )
         elif _only_given_as_wrong_type(app, "Commands", ("Command",)):
             where = join(path, "Commands")
-            yield Violation(
-                "B13",
-                codes.MISSING_PARAMETER,
+            yield Breach(
                 where,
                 f"`{where}` is no list, so no command is given.",
                 alternative=True,
             )
         if app.get("DeliveryForm") == "PACKAGE" and "PackagePath" not in app:
             where = join(path, "PackagePath")
-            yield Violation(
-                "B13",
-                codes.MISSING_PARAMETER,
+            yield Breach(
                 where,
                 f"The request is missing a required parameter `{where}`.",
             )
 
 
-def instance_type_duplicate(req: Request) -> Iterator[Violation]:
+def instance_type_duplicate(req: Request) -> Iterator[Breach]:
     for path, instance_types in _instance_type_lists(req):
         seen: set[str] = set()
         for index, value in enumerate(instance_types):
             if isinstance(value, str):
                 if value in seen:
                     where = join(path, index)
-                    yield Violation(
-                        "B14",
-                        codes.INSTANCE_TYPE_DUPLICATE,
+                    yield Breach(
                         where,
                         f"`{where}` repeats the instance type `{value}`.",
                     )
                 seen.add(value)
 
 
-def instance_types_limit(req: Request) -> Iterator[Violation]:
+def instance_types_limit(req: Request) -> Iterator[Breach]:
     for path, instance_types in _instance_type_lists(req):
         if len(instance_types) > INSTANCE_TYPES_MAX:
-            yield Violation(
-                "B15",
-                codes.LIMIT_EXCEEDED_VALUE,
+            yield Breach(
                 path,
                 f"`{path}` holds {len(instance_types)} values; at most "
                 f"{INSTANCE_TYPES_MAX} are allowed.",
             )
 
 
-def max_price_not_decimal(req: Request) -> Iterator[Violation]:
+def max_price_not_decimal(req: Request) -> Iterator[Breach]:
     for path, spot in req.of("SpotMarketOptions"):
         price = spot.get("MaxPrice")
         if isinstance(price, str) and not DECIMAL.fullmatch(price):
             where = join(path, "MaxPrice")
-            yield Violation(
-                "B22", codes.NOT_FLOAT, where, f"`{where}` is not a decimal number: `{price}`."
-            )
+            yield Breach(where, f"`{where}` is not a decimal number: `{price}`.")
 
 
-def zone_mismatch(req: Request) -> Iterator[Violation]:
+def zone_mismatch(req: Request) -> Iterator[Breach]:
     pattern = re.compile(re.escape(req.context.region) + r"-[1-9][0-9]?")
     for path, placement in req.of("Placement"):
         zone = placement.get("Zone")
         if isinstance(zone, str) and not pattern.fullmatch(zone):
-            yield _b26(join(path, "Zone"), zone, req.context.region)
+            yield _foreign_zone(join(path, "Zone"), zone, req.context.region)
     for path, env_data in req.of("EnvData"):
         zones = env_data.get("Zones")
         if isinstance(zones, list):
             for index, zone in enumerate(zones):
                 if isinstance(zone, str) and not pattern.fullmatch(zone):
-                    yield _b26(join(path, f"Zones.{index}"), zone, req.context.region)
+                    yield _foreign_zone(join(path, f"Zones.{index}"), zone, req.context.region)
 
 
-def cvm_parameters(req: Request) -> Iterator[Violation]:
+def cvm_parameters(req: Request) -> Iterator[Breach]:
     for path, disk in req.of("SystemDisk"):
-        yield from _enum_b27(path, disk, "DiskType", SYSTEM_DISK_TYPES)
+        yield from _cvm_enum(path, disk, "DiskType", SYSTEM_DISK_TYPES)
         size = disk.get("DiskSize")
         if is_int(size) and size <= 0:
-            yield _b27(join(path, "DiskSize"), "must be positive")
+            yield _cvm(join(path, "DiskSize"), "must be positive")
     for path, disk in req.of("DataDisk"):
-        yield from _enum_b27(path, disk, "DiskType", DATA_DISK_TYPES)
+        yield from _cvm_enum(path, disk, "DiskType", DATA_DISK_TYPES)
         size = disk.get("DiskSize")
         if is_int(size) and (size <= 0 or size % 10):
-            yield _b27(join(path, "DiskSize"), "must be a positive multiple of 10")
+            yield _cvm(join(path, "DiskSize"), "must be a positive multiple of 10")
     for path, internet in req.of("InternetAccessible"):
-        yield from _enum_b27(path, internet, "InternetChargeType", INTERNET_CHARGE_TYPES)
+        yield from _cvm_enum(path, internet, "InternetChargeType", INTERNET_CHARGE_TYPES)
         bandwidth = internet.get("InternetMaxBandwidthOut")
         if is_int(bandwidth) and bandwidth < 0:
-            yield _b27(join(path, "InternetMaxBandwidthOut"), "must not be negative")
+            yield _cvm(join(path, "InternetMaxBandwidthOut"), "must not be negative")
     for path, login in req.of("LoginSettings"):
         password = login.get("Password")
         if isinstance(password, str) and not linux_password_ok(password):
-            yield _b27(join(path, "Password"), "breaks the password rule")
-        yield from _enum_b27(path, login, "KeepImageLogin", KEEP_IMAGE_LOGIN)
+            yield _cvm(join(path, "Password"), "breaks the password rule")
+        yield from _cvm_enum(path, login, "KeepImageLogin", KEEP_IMAGE_LOGIN)
 
 
-def charge_type_unsupported(req: Request) -> Iterator[Violation]:
+def charge_type_unsupported(req: Request) -> Iterator[Breach]:
     for path, env_data in req.of("EnvData"):
         charge = env_data.get("InstanceChargeType")
         if isinstance(charge, str) and charge not in INSTANCE_CHARGE_TYPES:
             where = join(path, "InstanceChargeType")
-            yield Violation(
-                "B28",
-                codes.UNSUPPORTED_CHARGE_TYPE,
+            yield Breach(
                 where,
                 f"`{where}` must be POSTPAID_BY_HOUR or SPOTPAID, not `{charge}`.",
             )
@@ -280,34 +255,26 @@ def _instance_type_lists(req: Request) -> Iterator[tuple[str, list[Any]]]:
             yield join(path, "InstanceTypes"), instance_types
 
 
-def _enum_b27(path: str, obj: dict[str, Any], member: str, allowed: frozenset[str]):
+def _cvm_enum(path: str, obj: dict[str, Any], member: str, allowed: frozenset[str]):
     value = obj.get(member)
     if isinstance(value, str) and value not in allowed:
-        yield _b27(join(path, member), f"must be one of {sorted(allowed)}")
+        yield _cvm(join(path, member), f"must be one of {sorted(allowed)}")
 
 
-def _b11(path: str, message: str) -> Violation:
-    return Violation("B11", codes.COMPUTE_ENV, path, message)
-
-
-def _b12(path: str, present: list[str]) -> Violation:
+def _together(path: str, present: list[str]) -> Breach:
     names = ", ".join(f"`{join(path, m)}`" for m in present)
-    return Violation(
-        "B12",
-        codes.INVALID_COMBINATION,
+    return Breach(
         path,
         f"These parameters cannot be given together: {names}.",
     )
 
 
-def _b26(path: str, zone: str, region: str) -> Violation:
-    return Violation(
-        "B26",
-        codes.INVALID_ZONE_MISMATCH_REGION,
+def _foreign_zone(path: str, zone: str, region: str) -> Breach:
+    return Breach(
         path,
         f"The zone `{zone}` of `{path}` is not a zone of the region `{region}`.",
     )
 
 
-def _b27(path: str, what: str) -> Violation:
-    return Violation("B27", codes.CVM_PARAMETERS, path, f"The CVM parameter `{path}` {what}.")
+def _cvm(path: str, what: str) -> Breach:
+    return Breach(path, f"The CVM parameter `{path}` {what}.")

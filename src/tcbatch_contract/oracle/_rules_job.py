@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from .. import codes
 from ._limits import (
     CLIENT_TOKEN_MAX,
     JOB_DESCRIPTION_MAX,
@@ -18,36 +17,27 @@ from ._limits import (
     TOPIC_NAME,
     TOPIC_NAME_MAX,
 )
-from ._model import Violation
+from ._model import Breach
 from ._request import Request, join
 
 
-def job_name_too_long(req: Request) -> Iterator[Violation]:
-    yield from _too_long(req, "B1", codes.JOB_NAME_TOO_LONG, "Job", "JobName", JOB_NAME_MAX)
+def job_name_too_long(req: Request) -> Iterator[Breach]:
+    yield from _too_long(req, "Job", "JobName", JOB_NAME_MAX)
 
 
-def job_description_too_long(req: Request) -> Iterator[Violation]:
-    yield from _too_long(
-        req, "B2", codes.JOB_DESCRIPTION_TOO_LONG, "Job", "JobDescription", JOB_DESCRIPTION_MAX
-    )
+def job_description_too_long(req: Request) -> Iterator[Breach]:
+    yield from _too_long(req, "Job", "JobDescription", JOB_DESCRIPTION_MAX)
 
 
-def task_name_too_long(req: Request) -> Iterator[Violation]:
-    yield from _too_long(req, "B3", codes.TASK_NAME_TOO_LONG, "Task", "TaskName", TASK_NAME_MAX)
+def task_name_too_long(req: Request) -> Iterator[Breach]:
+    yield from _too_long(req, "Task", "TaskName", TASK_NAME_MAX)
 
 
-def topic_name_too_long(req: Request) -> Iterator[Violation]:
-    yield from _too_long(
-        req,
-        "B23",
-        codes.NOTIFICATION_TOPIC_NAME_TOO_LONG,
-        "Notification",
-        "TopicName",
-        TOPIC_NAME_MAX,
-    )
+def topic_name_too_long(req: Request) -> Iterator[Breach]:
+    yield from _too_long(req, "Notification", "TopicName", TOPIC_NAME_MAX)
 
 
-def task_name_invalid(req: Request) -> Iterator[Violation]:
+def task_name_invalid(req: Request) -> Iterator[Breach]:
     seen: dict[str, str] = {}
     for path, task in req.of("Task"):
         name = task.get("TaskName")
@@ -55,36 +45,30 @@ def task_name_invalid(req: Request) -> Iterator[Violation]:
             continue
         where = join(path, "TaskName")
         if not TASK_NAME.fullmatch(name):
-            yield Violation(
-                "B4",
-                codes.TASK_NAME,
+            yield Breach(
                 where,
                 f"`{where}` must be 1 or more of A-Z, a-z, 0-9, `_` and `-`.",
             )
         if name in seen:
-            yield Violation(
-                "B4", codes.TASK_NAME, where, f"`{where}` repeats the task name of `{seen[name]}`."
-            )
+            yield Breach(where, f"`{where}` repeats the task name of `{seen[name]}`.")
         else:
             seen[name] = where
 
 
-def dependence_not_found(req: Request) -> Iterator[Violation]:
+def dependence_not_found(req: Request) -> Iterator[Breach]:
     names = _task_names(req)
     for path, dependence in req.of("Dependence"):
         for end in ("StartTask", "EndTask"):
             value = dependence.get(end)
             if isinstance(value, str) and value not in names:
                 where = join(path, end)
-                yield Violation(
-                    "B5",
-                    codes.DEPENDENCE_NOT_FOUND,
+                yield Breach(
                     where,
                     f"`{where}` names no task of the job: `{value}`.",
                 )
 
 
-def dependence_cycle(req: Request) -> Iterator[Violation]:
+def dependence_cycle(req: Request) -> Iterator[Breach]:
     """Kahn's algorithm over the edges between known tasks: linear in tasks + edges."""
     names = _task_names(req)
     successors: dict[str, set[str]] = defaultdict(set)
@@ -108,41 +92,35 @@ def dependence_cycle(req: Request) -> Iterator[Violation]:
     if removed < len(indegree):
         in_cycle = sorted(name for name, degree in indegree.items() if degree > 0)
         shown = ", ".join(in_cycle[:5]) + (" …" if len(in_cycle) > 5 else "")
-        yield Violation(
-            "B6",
-            codes.DEPENDENCE_UNFEASIBLE,
+        yield Breach(
             "Job.Dependences",
             f"`Job.Dependences` contains a cycle through tasks: {shown}.",
         )
 
 
-def tags_limit(req: Request) -> Iterator[Violation]:
+def tags_limit(req: Request) -> Iterator[Breach]:
     for path, job in req.of("Job"):
         tags = job.get("Tags")
         if isinstance(tags, list) and len(tags) > TAGS_MAX:
             where = join(path, "Tags")
-            yield Violation(
-                "B15",
-                codes.LIMIT_EXCEEDED_VALUE,
+            yield Breach(
                 where,
                 f"`{where}` holds {len(tags)} tags; at most {TAGS_MAX} are allowed.",
             )
 
 
-def topic_name_invalid(req: Request) -> Iterator[Violation]:
+def topic_name_invalid(req: Request) -> Iterator[Breach]:
     for path, notification in req.of("Notification"):
         name = notification.get("TopicName")
         if isinstance(name, str) and not TOPIC_NAME.fullmatch(name):
             where = join(path, "TopicName")
-            yield Violation(
-                "B24",
-                codes.NOTIFICATION_TOPIC_NAME,
+            yield Breach(
                 where,
                 f"`{where}` must start with a letter and hold only letters, digits and `-`.",
             )
 
 
-def event_name_duplicate(req: Request) -> Iterator[Violation]:
+def event_name_duplicate(req: Request) -> Iterator[Breach]:
     for path, notification in req.of("Notification"):
         configs = notification.get("EventConfigs")
         if not isinstance(configs, list):
@@ -154,60 +132,48 @@ def event_name_duplicate(req: Request) -> Iterator[Violation]:
                 continue
             if name in seen:
                 where = join(path, f"EventConfigs.{index}.EventName")
-                yield Violation(
-                    "B25",
-                    codes.NOTIFICATION_EVENT_NAME_DUPLICATE,
+                yield Breach(
                     where,
                     f"`{where}` repeats the event `{name}`.",
                 )
             seen.add(name)
 
 
-def client_token_invalid(req: Request) -> Iterator[Violation]:
+def client_token_invalid(req: Request) -> Iterator[Breach]:
     token = req.params.get("ClientToken") if req.action == "SubmitJob" else None
     if not isinstance(token, str):
         return
     if not token or len(token) > CLIENT_TOKEN_MAX or any(not "!" <= ch <= "~" for ch in token):
-        yield Violation(
-            "B29",
-            codes.INVALID_PARAMETER_VALUE,
+        yield Breach(
             "ClientToken",
             f"`ClientToken` must be 1 to {CLIENT_TOKEN_MAX} printable ASCII characters.",
         )
 
 
-def job_quota(req: Request) -> Iterator[Violation]:
+def job_quota(req: Request) -> Iterator[Breach]:
     quota = req.context.job_quota
     if req.action == "SubmitJob" and quota is not None and req.context.jobs_held >= quota:
-        yield Violation(
-            "B30",
-            codes.JOB_QUOTA,
+        yield Breach(
             "",
             f"The account already holds {req.context.jobs_held} jobs of its quota of {quota}.",
         )
 
 
-def credential_denied(req: Request) -> Iterator[Violation]:
+def credential_denied(req: Request) -> Iterator[Breach]:
     if req.action == "SubmitJob" and req.context.credential_denied:
-        yield Violation(
-            "B31", codes.USER_NOT_ALLOWED, "", "This credential is not allowed to use Batch."
-        )
+        yield Breach("", "This credential is not allowed to use Batch.")
 
 
 def _task_names(req: Request) -> set[str]:
     return {name for _, task in req.of("Task") if isinstance(name := task.get("TaskName"), str)}
 
 
-def _too_long(
-    req: Request, rule: str, code: str, type_name: str, member: str, limit: int
-) -> Iterator[Violation]:
+def _too_long(req: Request, type_name: str, member: str, limit: int) -> Iterator[Breach]:
     for path, obj in req.of(type_name):
         value = obj.get(member)
         if isinstance(value, str) and len(value) > limit:
             where = join(path, member)
-            yield Violation(
-                rule,
-                code,
+            yield Breach(
                 where,
                 f"`{where}` is {len(value)} characters long; at most {limit} are allowed.",
             )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-from .. import codes
 from ._limits import (
     DELAY_ON_RETRY_MAX,
     DELAY_ON_RETRY_MIN,
@@ -18,7 +17,7 @@ from ._limits import (
     TASK_MAX_RETRY,
     TASK_RESOURCE_MAX_RETRY,
 )
-from ._model import Violation
+from ._model import Breach
 from ._request import Request, is_int, join
 
 _RETRY_LIMITS = (
@@ -33,70 +32,62 @@ _RANGES = (
 )
 
 
-def retry_count_too_large(req: Request) -> Iterator[Violation]:
+def retry_count_too_large(req: Request) -> Iterator[Breach]:
     for type_name, member, limit in _RETRY_LIMITS:
         for path, obj in req.of(type_name):
             value = obj.get(member)
             if is_int(value) and value > limit:
                 where = join(path, member)
-                yield Violation(
-                    "B16",
-                    codes.MAX_RETRY_COUNT,
+                yield Breach(
                     where,
                     f"`{where}` is {value}; at most {limit} retries are allowed.",
                 )
 
 
-def value_out_of_range(req: Request) -> Iterator[Violation]:
+def value_out_of_range(req: Request) -> Iterator[Breach]:
     for type_name, member, low, high in _RANGES:
         for path, obj in req.of(type_name):
             value = obj.get(member)
             # Below the low bound matters only where it is above 0: a negative uint64 is S5's.
             if is_int(value) and (value > high or (low > 0 and value < low)):
                 where = join(path, member)
-                yield Violation(
-                    "B17",
-                    codes.INVALID_PARAMETER_VALUE,
+                yield Breach(
                     where,
                     f"`{where}` must be between {low} and {high}, not {value}.",
                 )
 
 
-def task_instance_num_zero(req: Request) -> Iterator[Violation]:
+def task_instance_num_zero(req: Request) -> Iterator[Breach]:
     for path, task in req.of("Task"):
         value = task.get("TaskInstanceNum")
         if is_int(value) and value == 0:
             where = join(path, "TaskInstanceNum")
-            yield Violation("B18", codes.TASK_INSTANCE_NUM, where, f"`{where}` must be at least 1.")
+            yield Breach(where, f"`{where}` must be at least 1.")
 
 
-def remote_scheme(req: Request) -> Iterator[Violation]:
+def remote_scheme(req: Request) -> Iterator[Breach]:
     for where, path, _ in _remote_paths(req):
         if "://" in path and path.split("://", 1)[0] not in REMOTE_SCHEMES:
-            yield Violation(
-                "B19",
-                codes.REMOTE_STORAGE_SCHEME,
+            yield Breach(
                 where,
                 f"`{where}` must use one of the schemes cos://, cfs://, nfs://.",
             )
 
 
-def remote_path(req: Request) -> Iterator[Violation]:
+def remote_path(req: Request) -> Iterator[Breach]:
     for where, path, is_directory in _remote_paths(req):
         problem = remote_path_problem(path, is_directory)
         if problem:
-            yield Violation("B20", codes.REMOTE_STORAGE_PATH, where, f"`{where}` {problem}.")
+            yield Breach(where, f"`{where}` {problem}.")
 
 
-def local_path(req: Request) -> Iterator[Violation]:
+def local_path(req: Request) -> Iterator[Breach]:
     for type_name, member in LOCAL_PATHS:
         for path, obj in req.of(type_name):
             value = obj.get(member)
             if isinstance(value, str) and not local_path_ok(value):
                 where = join(path, member)
-                yield Violation(
-                    "B21",
-                    codes.LOCAL_PATH,
+                yield Breach(
                     where,
                     f"`{where}` must be an absolute Linux path or a Windows drive path.",
                 )

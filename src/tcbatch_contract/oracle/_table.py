@@ -1,8 +1,11 @@
 """The rule table: every rule id the oracle judges, its code and its function.
 
 One entry per catalogue rule (``contracts/catalogue.yaml``); a test holds the two against
-each other. Schema rules S1-S6 come out of the single walk of ``_request``; the functions
-here only hand its findings on, so that every rule has one entry of the same shape.
+each other. This table is the only place that ties a rule id to its code and its
+function: a rule function yields :class:`Breach` values (where and why) and nothing else,
+and ``evaluate`` adds the id and the code of the entry that ran it. Schema rules S1-S6
+come out of the single walk of ``_request``, filed under their rule id; the functions here
+only hand those breaches on, so that every rule has one entry of the same shape.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from . import _rules_actions as actions
 from . import _rules_env as env
 from . import _rules_job as job
 from . import _rules_values as values
-from ._model import Violation
+from ._model import Breach
 from ._request import Request
 
-RuleFunction = Callable[[Request], Iterable[Violation]]
+RuleFunction = Callable[[Request], Iterable[Breach]]
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class OracleRule:
 
 
 def _schema(rule: str) -> RuleFunction:
-    def check(req: Request) -> Iterable[Violation]:
+    def check(req: Request) -> Iterable[Breach]:
         return req.schema.get(rule, ())
 
     check.__name__ = f"schema_{rule}"
