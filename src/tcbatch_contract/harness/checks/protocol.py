@@ -9,19 +9,9 @@ refuses too much is as wrong as one that refuses too little. A request that pass
 protocol rule asks for DescribeJob of an unknown id, so it must get ResourceNotFound.Job
 and creates nothing. P9 needs timing and lives with the stateful checks.
 
-Readings of protocol.md made here:
-
-* "over 10 MiB / 1 MiB / 32 KiB" is strictly more bytes than the limit (exactly the limit
-  is accepted); the GET limit counts the query string only.
-* Skews of ``±303`` s and ``±290`` s are taken from the target's clock, estimated from its
-  ``Date`` header when that is two seconds or more from ours.
-* An unparsable Authorization lacks the algorithm or a field; a well-formed one with a
-  wrong date or service is a signature that does not verify (P7).
-* Not asked, having no single reading: a V1 POST with a non-form Content-Type (its
-  parameters, Action included, are then unreadable), a repeated V1 name (the string to
-  sign has no single form); the repeated name is asked in TC3 GET, which signs the raw
-  query. A timestamp is "not an integer" when it is a word or has a fraction.
-* Flattening errors (protocol.md, "Common to both forms") are reported under P11.
+The readings of protocol.md these checks apply (sizes at and over a limit, skews taken
+from the target's clock, which Authorization is unparsable, what is not asked and why)
+are Interpretations 12, 15, 24 and 31 of ``contracts/README.md``.
 """
 
 from __future__ import annotations

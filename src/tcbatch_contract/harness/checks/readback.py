@@ -6,20 +6,8 @@ that overwrites what the caller sent, or a default filled in where the contract 
 none. So values are compared strictly (a bool is not an int, ``1.0`` is not ``1``) and
 every difference is reported with its parameter path.
 
-Readings of the contract made here (also listed in ``docs/harness.md``):
-
-* DescribeJobSubmitInfo returns the members the caller sent plus exactly the documented
-  defaults; any other member it returns must be ``null``. The job-level members that §6
-  says are not returned (Notifications, TaskExecutionDependOn, StateIfCreateCvmFailed,
-  NotificationTarget, and Placement) must not come back with a value.
-* A member the caller did not send and that has no documented default reads back as
-  ``null`` or is absent (JobName, JobDescription).
-* DescribeJob: task names are compared position by position for the tasks that were
-  given a name (the contract says nothing about unnamed tasks); ``DependenceSet`` holds
-  the sent edges and no others, and ``Tags`` the sent tags, in any order (only "task names
-  in order" is said of DescribeJob; DescribeJobSubmitInfo must give back the lists
-  unchanged, order and repeats kept); ``TaskSet`` entries carry ``TaskName``,
-  ``TaskState`` and ``CreateTime``.
+The readings of §6 this module applies (which lists keep their order and repeats, which
+members may come back ``null``) are Interpretations 26 and 27 of ``contracts/README.md``.
 """
 
 from __future__ import annotations
