@@ -64,7 +64,7 @@ def _profile(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     from tcbatch_contract import strategies
     from tcbatch_contract.harness.determinism import fixed_generation
-    from tcbatch_contract.strategies._internal.seeded import generate
+    from tcbatch_contract.strategies import generate
 
     if args.count < 1:
         raise UsageError(f"--count must be at least 1, not {args.count}")
