@@ -22,9 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from loopback import serve
-from test_protocol_checks import make_target
-from test_timing_honest import slowed
+from support.loopback import serve, slowed
+from support.targets import make_target
 
 from tcbatch_contract.emulator import EmulatorConfig, make_app
 from tcbatch_contract.harness.checks.rate_limit import RateLimitCheck

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from loopback import serve
+from support.loopback import serve
 
 from tcbatch_contract import __version__
 from tcbatch_contract.cli import BROKEN_PIPE, main

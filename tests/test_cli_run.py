@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 
 import pytest
-from loopback import answering_wrongly, serve
+from support.loopback import answering_wrongly, serve
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.emulator import Emulator, EmulatorConfig, make_app
@@ -17,12 +17,7 @@ SECRET_ID = "AKIDcliRunTEST1111111111111111111"
 SECRET_KEY = "cliRunTESTsecretKey22222222222"
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy_or_env_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("TENCENTCLOUD_SECRET_ID", raising=False)
-    monkeypatch.delenv("TENCENTCLOUD_SECRET_KEY", raising=False)
+pytestmark = pytest.mark.usefixtures("no_proxy_or_env_credentials")
 
 
 def broken(app: Callable) -> Callable:

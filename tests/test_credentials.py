@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from loopback import answering_wrongly, serve
+from support.loopback import answering_wrongly, serve
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.emulator import EmulatorConfig, make_app

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from test_emulator_client import send, tc3, valid
+from support.emulator_wire import send, tc3, valid
 
 
 @pytest.mark.parametrize("server", ["waitress", "stdlib"])

@@ -8,7 +8,7 @@ import contextlib
 import socket
 from collections.abc import Iterator
 
-from test_emulator_client import parse_http, send, serving, tc3, valid, wire_bytes
+from support.emulator_wire import parse_http, send, serving, tc3, valid, wire_bytes
 
 from tcbatch_contract.emulator import Emulator
 from tcbatch_contract.emulator.server import connection_limit

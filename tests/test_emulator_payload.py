@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
-from test_emulator_client import (
+from support.emulator_wire import (
     DESCRIBE,
     NOT_FOUND,
     assert_envelope,

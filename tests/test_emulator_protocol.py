@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from test_emulator_client import (
+from support.emulator_wire import (
     ALL_FORMS,
     DESCRIBE,
     NOT_FOUND,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_emulator_client import (
+from support.emulator_wire import (
     assert_envelope,
     code_of,
     parse_http,

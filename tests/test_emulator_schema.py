@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from test_emulator_client import assert_envelope, send, serving, tc3, v1
-from test_emulator_rules import (
+from support.emulator_wire import assert_envelope, send, serving, tc3, v1
+from support.job_edits import (
     ENV1,
     ENV2,
     INVALID,

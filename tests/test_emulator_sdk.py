@@ -8,43 +8,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from support.emulator_wire import EXAMPLE_1, serving
 from tencentcloud.batch.v20170312 import batch_client, models
 from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
-from test_emulator_client import serving
 
 from tcbatch_contract.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator
 
-EXAMPLE_1 = {
-    "Placement": {"Zone": "ap-guangzhou-2"},
-    "Job": {
-        "JobName": "test",
-        "JobDescription": "test",
-        "Priority": 1,
-        "Tasks": [
-            {
-                "TaskName": "hello2",
-                "TaskInstanceNum": 1,
-                "Application": {
-                    "DeliveryForm": "LOCAL",
-                    "Command": 'python -c "fib=lambda n:1 if n<=2 else fib(n-1)+fib(n-2); '
-                    'print(fib(20))"',
-                },
-                "ComputeEnv": {
-                    "EnvType": "MANAGED",
-                    "EnvData": {"InstanceType": "S1.SMALL1", "ImageId": "img-bd78fy2t"},
-                },
-                "RedirectInfo": {
-                    "StdoutRedirectPath": "cos://dondonbatch-1251783334.cosgz.myqcloud.com/hello2/logs/",
-                    "StderrRedirectPath": "cos://dondonbatch-1251783334.cosgz.myqcloud.com/hello2/logs/",
-                },
-            }
-        ],
-    },
-}
 _BJ_LOGS = "cos://batch-demo-1251783334.cosbj.myqcloud.com/logs/"
 EXAMPLE_2 = {
     "Placement": {"Zone": "ap-beijing-2"},

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_emulator_client import Raw, assert_envelope, send, serving, tc3, valid, with_env_id
+from support.emulator_wire import Raw, assert_envelope, send, serving, tc3, valid, with_env_id
 
 from tcbatch_contract.emulator import (
     DEFAULT_SECRET_ID,

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_emulator_client import assert_envelope, send, serving, tc3, valid
+from support.emulator_wire import assert_envelope, send, serving, tc3, valid
 
 from tcbatch_contract.emulator import DEFAULT_SECRET_ID, Emulator
 from tcbatch_contract.emulator.store import JobStore, StoreError

@@ -5,14 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from loopback import answering_wrongly, serve
 
 from tcbatch_contract.cli import main
-from tcbatch_contract.emulator import EmulatorConfig, make_app
 from tcbatch_contract.harness import expectations
 from tcbatch_contract.harness.model import RuleResult, RunReport, RunSettings, Status
 from tcbatch_contract.profile import TargetProfile
@@ -99,15 +96,6 @@ def test_declared_rules_are_relabelled_and_expired_ones_judged_normally() -> Non
     assert "declared unsupported: not wired" in reasons["P2"]
     assert any("P1" in note and "expired on 2020-01-01" in note for note in run.notes)
     assert run.exit_code == 1  # P1 and VALID still fail
-
-
-@pytest.fixture
-def without_method_check() -> Iterator[str]:
-    """The emulator, answering P1's UnsupportedProtocol as InvalidParameter."""
-    app = make_app(EmulatorConfig(secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limit=None))
-
-    with serve(answering_wrongly(app, {b'"UnsupportedProtocol"': b'"InvalidParameter"'})) as url:
-        yield url
 
 
 def test_run_reports_declared_rules_as_unsupported_and_stale_ones_as_unexpected_passes(

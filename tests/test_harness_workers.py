@@ -206,7 +206,7 @@ def test_ctrl_c_stops_the_workers_and_deletes_every_job_they_created(tmp_path: P
     import subprocess
     import sys
 
-    from loopback import serve
+    from support.loopback import serve
 
     database = tmp_path / "jobs.sqlite3"
     cfg = EmulatorConfig(

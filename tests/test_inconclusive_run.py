@@ -10,8 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from loopback import serve
-from test_timing_honest import slowed
+from support.loopback import serve, slowed
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.emulator import EmulatorConfig, make_app

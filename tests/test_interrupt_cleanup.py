@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from loopback import serve
+from support.loopback import serve
 
 from tcbatch_contract.emulator import EmulatorConfig, make_app
 from tcbatch_contract.transport import Client, Credential, WsgiTransport

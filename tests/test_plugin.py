@@ -10,14 +10,9 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from loopback import answering_wrongly, serve
-
 from tcbatch_contract.cli import main
-from tcbatch_contract.emulator import EmulatorConfig, make_app
 
 SECRET_ID = "AKIDpluginTEST00000000000000000000001"
 SECRET_KEY = "pluginTESTsecretKey0000000000001"
@@ -61,15 +56,6 @@ def test_options_are_checked_like_the_command_line(tmp_path: Path) -> None:
     result = pytest_run(tmp_path, "--pyargs", "tcbatch_contract.suite",
                         "--tcbatch-target", "http://127.0.0.1:9")  # fmt: skip
     assert result.returncode == 4 and "--tcbatch-secret-id" in result.stderr
-
-
-@pytest.fixture
-def without_method_check() -> Iterator[str]:
-    """The emulator over HTTP, answering P1's UnsupportedProtocol as InvalidParameter."""
-    app = make_app(EmulatorConfig(secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limit=None))
-
-    with serve(answering_wrongly(app, {b'"UnsupportedProtocol"': b'"InvalidParameter"'})) as url:
-        yield url
 
 
 def test_a_url_target_fails_its_broken_rule_and_honours_expectations(

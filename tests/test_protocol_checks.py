@@ -7,7 +7,6 @@ that executes what it refuses; all served on loopback.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import time
@@ -16,47 +15,18 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from loopback import serve
+from support.loopback import serve
+from support.targets import CONFIG, emulator, fixed_answer, make_target, run, wire_from_environ
 
 from tcbatch_contract import codes
 from tcbatch_contract.emulator import Emulator, EmulatorConfig
 from tcbatch_contract.harness.checks.protocol import protocol_checks
 from tcbatch_contract.harness.model import RunSettings, Status, Target
-from tcbatch_contract.profile import TargetProfile
-from tcbatch_contract.transport import Client, Credential, HttpTransport, WireRequest, WsgiTransport
+from tcbatch_contract.transport import Credential, WsgiTransport
 from tcbatch_contract.transport.forms import tc3_sign
 
-CONFIG = EmulatorConfig(rate_limit=None, job_quota=None)
 CHECKS = {check.rule: check for check in protocol_checks()}
 RULES = [rule for rule in CHECKS if rule != "P9"]
-
-
-def make_target(url: str, config: EmulatorConfig = CONFIG, **profile: Any) -> Target:
-    transport = HttpTransport(url)
-    profile.setdefault("regions", config.regions)
-    target_profile = TargetProfile(**profile)
-    client = Client(
-        transport,
-        Credential(config.secret_id, config.secret_key),
-        target_profile.region,
-        rate_limit=target_profile.rate_limit,
-    )
-
-    def factory(form: str = "tc3-post", **changes: Any) -> Client:
-        return client.replace(form=form, **changes)
-
-    return Target(url, target_profile, client, factory)
-
-
-@contextlib.contextmanager
-def emulator(config: EmulatorConfig = CONFIG, **profile: Any) -> Iterator[tuple[Target, Any]]:
-    with Emulator(config) as emu:
-        yield make_target(emu.endpoint, config, **profile), emu.app
-
-
-def run(rule: str, target: Target, **settings: Any):
-    check = next(c for c in protocol_checks() if c.rule == rule)
-    return check.run(target, RunSettings(**settings))
 
 
 @pytest.fixture(scope="module")
@@ -73,17 +43,6 @@ def test_each_protocol_check_passes_against_the_emulator(rule: str, shared_emula
     assert result.status is Status.PASS, result.reason
     assert result.cases >= 4 and result.requests >= result.cases
     assert not target.created_jobs
-
-
-def fixed_answer(code: str) -> Callable[..., Any]:
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]):
-        body = {"Error": {"Code": code, "Message": "always this"}, "RequestId": str(uuid.uuid4())}
-        start_response("200 OK", [("Content-Type", "application/json")])
-        return [
-            b"" if environ["REQUEST_METHOD"] == "HEAD" else json.dumps({"Response": body}).encode()
-        ]
-
-    return app
 
 
 @pytest.mark.parametrize("rule", RULES)
@@ -145,21 +104,6 @@ def test_a_target_skipping_one_rule_fails_that_check_only(
     assert not any("(accepted)" in s for s in summaries), summaries
     assert neighbour.status is Status.PASS, [f.summary for f in neighbour.failures]
     assert not target.created_jobs
-
-
-def wire_from_environ(environ: dict[str, Any]) -> WireRequest:
-    headers = [
-        ("-".join(p.capitalize() for p in key[5:].split("_")), value)
-        for key, value in environ.items()
-        if key.startswith("HTTP_")
-    ]
-    if environ.get("CONTENT_TYPE"):
-        headers.append(("Content-Type", environ["CONTENT_TYPE"]))
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    return WireRequest(
-        environ["REQUEST_METHOD"], environ["PATH_INFO"], environ["QUERY_STRING"], headers, body
-    )
 
 
 def executes_what_it_refuses(app: Any, credential: Credential) -> Callable[..., Any]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from loopback import answering_wrongly, serve
+from support.loopback import answering_wrongly, serve
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.emulator import EmulatorConfig, make_app
@@ -25,12 +25,7 @@ SECRET_KEY = "recordCLIsecretKey00000000000001"
 FAST = "S3,B1,P2,P7,B30,STATE-IDEMPOTENCY"
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy_or_env_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("TENCENTCLOUD_SECRET_ID", raising=False)
-    monkeypatch.delenv("TENCENTCLOUD_SECRET_KEY", raising=False)
+pytestmark = pytest.mark.usefixtures("no_proxy_or_env_credentials")
 
 
 def offline(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
-from loopback import serve
+from support.loopback import serve
 
 from tcbatch_contract.emulator import EmulatorConfig, make_app
 

@@ -9,8 +9,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from loopback import serve
-from test_protocol_checks import emulator, make_target, wire_from_environ
+from support.loopback import serve
+from support.targets import emulator, make_target, wire_from_environ
 
 from tcbatch_contract import codes
 from tcbatch_contract.emulator import Emulator, EmulatorConfig
@@ -164,7 +164,7 @@ def test_lifecycle_catches_a_job_that_survives_deletion() -> None:
 
 
 def test_the_fixed_answer_target_fails_every_stateful_check() -> None:
-    from test_protocol_checks import fixed_answer
+    from support.targets import fixed_answer
 
     with serve(fixed_answer(codes.INTERNAL_ERROR)) as url:
         target = make_target(url, CONFIG, **PROFILE)

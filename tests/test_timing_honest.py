@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from loopback import serve
-from test_protocol_checks import make_target
+from support.loopback import serve, slowed
+from support.targets import make_target
 
 from tcbatch_contract.emulator import EmulatorConfig, make_app, mutants
 from tcbatch_contract.harness.checks.protocol import protocol_checks
@@ -23,18 +23,6 @@ from tcbatch_contract.harness.checks.rate_limit import Sent, _over_limit, span
 from tcbatch_contract.harness.model import RunSettings, Status
 
 LIMIT = 40
-
-
-def slowed(app: Callable[..., Any], seconds: float) -> Callable[..., Any]:
-    """``app``, taking ``seconds`` per exchange: half before it reads, half after."""
-
-    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]):
-        time.sleep(seconds / 2)
-        body = b"".join(app(environ, start_response))
-        time.sleep(seconds / 2)
-        return [body]
-
-    return wrapped
 
 
 def run_p9(app: Callable[..., Any], config: EmulatorConfig, delay: float, limit: int):
@@ -131,7 +119,7 @@ def test_a_skew_case_whose_answer_came_too_late_is_not_judged() -> None:
     from email.utils import formatdate
     from urllib.parse import parse_qsl
 
-    from test_protocol_checks import run as run_check
+    from support.targets import run as run_check
 
     from tcbatch_contract import codes
 

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from loopback import serve
+from support.loopback import serve
 
 from tcbatch_contract import codes
 from tcbatch_contract.transport import (

@@ -18,7 +18,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 
 import pytest
-from loopback import raw_server, read_request
+from support.loopback import raw_server, read_request
 
 from tcbatch_contract.transport import HttpTransport, TransportError, WireRequest
 from tcbatch_contract.transport._http1 import MAX_BODY

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from loopback import raw_server, read_request, serve
+from support.loopback import raw_server, read_request, serve
 
 from tcbatch_contract.transport import (
     HttpTransport,

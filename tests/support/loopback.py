@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -101,3 +102,15 @@ def read_request(conn: socket.socket) -> bytes:
     while len(rest) < length:
         rest += conn.recv(65536)
     return head + b"\r\n\r\n" + rest
+
+
+def slowed(app: Callable[..., Any], seconds: float) -> Callable[..., Any]:
+    """``app``, taking ``seconds`` per exchange: half before it reads, half after."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]):
+        time.sleep(seconds / 2)
+        body = b"".join(app(environ, start_response))
+        time.sleep(seconds / 2)
+        return [body]
+
+    return wrapped
