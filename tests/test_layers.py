@@ -243,3 +243,20 @@ def test_every_import_keeps_to_the_layer_table() -> None:
 def test_a_known_exception_names_real_modules(edge: tuple[str, str]) -> None:
     known = _known_modules()
     assert edge[0] in known and edge[1] in known, edge
+
+
+def test_no_test_module_imports_another() -> None:
+    """Tests share helpers through ``support`` and fixtures through ``conftest.py``."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                last = name.split(".")[-1]
+                if last.startswith("test_") or last == "conftest":
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {name}")
+    assert found == [], "\n".join(found)
