@@ -10,11 +10,10 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.emulator_wire import send, serving, tc3
+from support.emulator_wire import send, tc3
 
 from tcbatch_contract.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator
 
@@ -31,12 +30,6 @@ JOB = {
         }
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with serving() as emulator:
-        yield emulator
 
 
 def tccli(emu: Emulator, home: Path, placement: dict, job: dict) -> subprocess.CompletedProcess:

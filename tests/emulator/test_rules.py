@@ -210,7 +210,7 @@ def test_single_fault(emu: Emulator, rule: str, change: Callable, code: str) -> 
 
 def test_every_business_rule_has_a_case() -> None:
     covered = {rule for rule, _, _ in SINGLE_FAULTS}
-    assert {f"B{n}" for n in range(1, 30)} <= covered  # B30, B31: tests/test_emulator_state.py
+    assert {f"B{n}" for n in range(1, 30)} <= covered  # B30, B31: tests/emulator/test_state.py
 
 
 VALID_EDGES: list[Callable[[dict], None]] = [

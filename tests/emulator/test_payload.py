@@ -4,7 +4,6 @@ the body and its Content-Type (P11), and the flattened parameter form."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -26,13 +25,6 @@ from support.emulator_wire import (
 from tcbatch_contract.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator
 from tcbatch_contract.wire import signing
 from tcbatch_contract.wire.flatten import flatten
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with serving() as emulator:
-        yield emulator
-
 
 # -- P9 -----------------------------------------------------------------------------------
 

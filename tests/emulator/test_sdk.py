@@ -4,11 +4,10 @@ method and HTTP method, read back, and rule violations surfacing as SDK exceptio
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support.emulator_wire import EXAMPLE_1, serving
+from support.emulator_wire import EXAMPLE_1
 from tencentcloud.batch.v20170312 import batch_client, models
 from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
@@ -38,12 +37,6 @@ EXAMPLE_2 = {
 }
 EXAMPLES = [("ap-guangzhou", EXAMPLE_1), ("ap-beijing", EXAMPLE_2)]
 SIGN_METHODS = ["TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256"]
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with serving() as emulator:
-        yield emulator
 
 
 def profile(emu: Emulator, sign: str = "TC3-HMAC-SHA256", method: str = "POST") -> ClientProfile:

@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: What the build reads: the rest of the checkout (tests, cassettes, ...) stays behind.
 SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "openapi.yaml")
 PACKAGE_DIRS = ("src", "strategies", "contracts")

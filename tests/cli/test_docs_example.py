@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "pytest-plugin.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "pytest-plugin.md"
 
 
 def example_code() -> str:

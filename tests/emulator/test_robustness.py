@@ -27,12 +27,6 @@ from tcbatch_contract.emulator import Emulator
 from tcbatch_contract.wire.flatten import flatten
 
 
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with serving() as emulator:
-        yield emulator
-
-
 @pytest.mark.parametrize(
     ("body", "why"),
     [

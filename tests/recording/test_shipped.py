@@ -19,7 +19,7 @@ from vcr.cassette import Cassette
 from tcbatch_contract.cli import main
 from tcbatch_contract.recording import examples
 
-CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
+CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 RUN = CASSETTES / "emulator-run"
 EXAMPLES = CASSETTES / "documented-examples"
 

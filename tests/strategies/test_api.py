@@ -11,7 +11,7 @@ import tcbatch_contract.strategies as strategies
 from hypothesis import HealthCheck, given, settings
 from tcbatch_contract.strategies import Case, any_single_fault
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_all_names_exactly_the_public_names() -> None:

@@ -8,21 +8,13 @@ functions), so a request they build is what a correct client sends until a test 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from support.emulator_wire import assert_envelope, send, serving, tc3, v1
+from support.emulator_wire import assert_envelope, send, tc3, v1
 
 from tcbatch_contract.emulator import DEFAULT_SECRET_KEY, Emulator
 from tcbatch_contract.wire import signing
 
 # -- the helpers' own checks --------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with serving() as emulator:
-        yield emulator
 
 
 def test_tc3_signature_is_the_sdk_signature() -> None:
