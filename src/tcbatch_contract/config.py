@@ -511,26 +511,53 @@ def read_config_file(path: str | Path, section: tuple[str, ...] = CONFIG_TABLE) 
     if not isinstance(found, dict):
         raise UsageError(f"{path}: {label} must be a table of options")
     items = {file_key(f.name): f for f in table()}
-    allowed = ", ".join(key for key, f in items.items() if f.metadata["option"].in_file)
     values: dict[str, Any] = {}
     for key, raw in found.items():
         item = items.get(key)
         if item is None or not item.metadata["option"].in_file:
-            why = (
-                "credentials do not belong in a file: give them on the command line or in "
-                "the environment"
-                if item is not None
-                else f"known keys: {allowed}"
-            )
-            raise UsageError(f"{path}: {label} {key}: not a key of this table; {why}")
-        try:
-            value = _coerce(item, raw)
-        except ValueError as exc:
-            raise UsageError(f"{path}: {label} {key} = {raw!r}: {exc}") from None
-        for part, problem in problems(item, value):
-            raise UsageError(f"{path}: {label} {key} = {part!r}: {problem}")
-        values[item.name] = value
+            raise UsageError(f"{path}: {label} {key}: {_not_a_key(item, items)}")
+        values[item.name] = _file_value(f"{path}: {label} {key}", item, raw)
     return FileValues(str(path), values, label)
+
+
+def _not_a_key(item: dataclasses.Field[Any] | None, items: Mapping[str, Any]) -> str:
+    if item is not None:
+        return (
+            "not a key of this table: credentials do not belong in a file; give them on the "
+            "command line or in the environment"
+        )
+    allowed = ", ".join(key for key, f in items.items() if f.metadata["option"].in_file)
+    return f"not an option; the keys are: {allowed}"
+
+
+def _file_value(where: str, item: dataclasses.Field[Any], raw: Any) -> Any:
+    """A file's value for ``item``, checked; a ``UsageError`` starting with ``where``."""
+    try:
+        value = _coerce(item, raw)
+    except ValueError as exc:
+        raise UsageError(f"{where} = {raw!r}: {exc}") from None
+    for part, problem in problems(item, value):
+        raise UsageError(f"{where} = {part!r}: {problem}")
+    return value
+
+
+def ini_values(getini: Callable[[str], Any], path: str) -> FileValues:
+    """The ``tcbatch_*`` ini options of a pytest configuration (the plugin's twins of the
+    file keys); ``path`` names the ini file in messages."""
+    values: dict[str, Any] = {}
+    for item in table():
+        spec: Spec = item.metadata["option"]
+        if not (spec.in_file and spec.in_pytest):
+            continue
+        raw = getini(ini_name(item.name))
+        if raw in ("", [], None):
+            continue
+        values[item.name] = _file_value(f"{path}: {ini_name(item.name)}", item, raw)
+    return FileValues(path, values, "ini")
+
+
+def ini_name(name: str) -> str:
+    return "tcbatch_" + name
 
 
 def project_file(directory: str | Path = ".") -> FileValues | None:
