@@ -27,6 +27,7 @@ from ._internal.examples import documented_examples
 from ._internal.faults import any_single_fault, rule_fields, single_fault, single_fault_rules
 from ._internal.multi import multi_fault
 from ._internal.schema_fuzz import schema_fuzz
+from ._internal.seeded import generate
 from ._internal.valid import valid_cases, valid_submit_job
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "MultiFaultCase",
     "any_single_fault",
     "documented_examples",
+    "generate",
     "multi_fault",
     "rule_fields",
     "schema_fuzz",

@@ -403,8 +403,8 @@ def duration_seconds(text: str | None) -> float | None:
     return seconds
 
 
-def parse_rule_list(value: str | Collection[str] | None) -> list[str]:
-    """The ids of a rule list (``B1,b2`` or a list), stripped, as given."""
+def parse_id_list(value: str | Collection[str] | None) -> list[str]:
+    """The ids of a comma-separated list (``B1,b2``) or of a list, stripped, as given."""
     if value is None:
         return []
     parts = value.split(",") if isinstance(value, str) else value
@@ -413,7 +413,7 @@ def parse_rule_list(value: str | Collection[str] | None) -> list[str]:
 
 def rule_set(value: str | Collection[str] | None, known: Collection[str]) -> set[str]:
     """The catalogue's spelling of each rule id in ``value`` (any case); ValueError if unknown."""
-    wanted = parse_rule_list(value)
+    wanted = parse_id_list(value)
     lookup = {rule.upper(): rule for rule in known}
     unknown = [w for w in wanted if w.upper() not in lookup]
     if unknown or not wanted:
@@ -435,7 +435,7 @@ def _coerce(item: dataclasses.Field[Any], value: Any) -> Any:
     """A value from text or TOML as the option's type; ValueError saying what is allowed."""
     spec: Spec = item.metadata["option"]
     if spec.kind == "list":
-        values = value if isinstance(value, list) else parse_rule_list(value)
+        values = value if isinstance(value, list) else parse_id_list(value)
         if not all(isinstance(v, str) for v in values):
             raise ValueError("give a list of strings")
         return list(values)
@@ -611,6 +611,17 @@ def resolve(
         values[name] = value
         sources[name] = source
     return RunOptions(**values, option_prefix=prefix, sources=sources)
+
+
+def check_profile(region: str | None, known_env_ids: Collection[str], prefix: str = "--") -> None:
+    """The Region and env-id checks of the table, for the commands that take a profile
+    without running (``generate``, ``expect``): the same values pass and fail everywhere."""
+    for item in table():
+        if item.name in ("region", "known_env_id"):
+            value = region if item.name == "region" else list(known_env_ids)
+            for part, problem in problems(item, value):
+                where = prefix + file_key(item.name)
+                raise UsageError(f"{where}{_quoted(item.metadata['option'], part)}: {problem}")
 
 
 def check_together(options: RunOptions) -> None:

@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
 def _selected(value: str | None, known: list[str]) -> list[str]:
     if not value:
         return known
-    wanted = [part.strip() for part in value.split(",") if part.strip()]
+    wanted = config.parse_id_list(value)
     unknown = [name for name in wanted if name not in known]
     if unknown or not wanted:
         raise UsageError(

@@ -190,7 +190,9 @@ def write_recording(
         verdicts={r.rule: r.status.value for r in report.results},
         generator=generator_fingerprint(),
     )
-    return save(Path(options.record), recorder.interactions, record, recorder.secrets, recorder.scrub)
+    return save(
+        Path(options.record), recorder.interactions, record, recorder.secrets, recorder.scrub
+    )
 
 
 def after_run(
