@@ -370,3 +370,53 @@ def test_rule_ids_are_read_in_any_case_by_every_reader() -> None:
     assert run_options("--rules", "s1,b9").selected_rules == {"S1", "B9"}
     with pytest.raises(ValueError, match="unknown rule id"):
         config.rule_set("S1,nope", known)
+
+
+@pytest.mark.parametrize(
+    ("region", "taken"),
+    [("ap-guangzhou", True), ("ap-shanghai-fsi", True), ("zz", False), ("Guangzhou", False)],
+)
+def test_every_command_takes_the_same_regions(region: str, taken: bool, tmp_path: Path, capsys):
+    payload = tmp_path / "p.json"
+    payload.write_text("{}", encoding="utf-8")
+    commands = [
+        ["run", "--region", region, "--show-config"],
+        ["generate", "--valid", "--count", "1", "--region", region],
+        ["expect", str(payload), "--region", region],
+    ]
+    for argv in commands:
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert (code != 2) == taken, (argv, code, err)
+        if not taken:
+            assert "a Region looks like ap-guangzhou" in err, (argv, err)
+    # The emulator's configuration, without starting it.
+    from tcbatch_contract.cli._common import UsageError
+    from tcbatch_contract.cli.emulator import build_config
+
+    args = build_parser().parse_args(["emulator", "--regions", region])
+    if taken:
+        assert region in build_config(args).regions
+    else:
+        with pytest.raises(UsageError, match="a Region looks like ap-guangzhou"):
+            build_config(args)
+
+
+@pytest.mark.parametrize("env_id", ["env-ABCD1234", "env-abc", "job-abcd1234"])
+def test_every_command_refuses_the_same_env_ids(env_id: str, tmp_path: Path, capsys) -> None:
+    payload = tmp_path / "p.json"
+    payload.write_text("{}", encoding="utf-8")
+    for argv in (
+        ["run", "--known-env-id", env_id, "--show-config"],
+        ["generate", "--valid", "--count", "1", "--known-env-id", env_id],
+        ["expect", str(payload), "--known-env-id", env_id],
+    ):
+        assert main(argv) == 2, argv
+        assert "an env id looks like env-xxxxxxxx" in capsys.readouterr().err, argv
+
+
+def test_generate_reads_a_rule_id_in_any_case(capsys) -> None:
+    assert main(["generate", "--rule", "b19", "--count", "2"]) == 0
+    lower = capsys.readouterr().out
+    assert main(["generate", "--rule", "B19", "--count", "2"]) == 0
+    assert capsys.readouterr().out == lower and '"B19"' in lower
