@@ -420,3 +420,43 @@ def test_generate_reads_a_rule_id_in_any_case(capsys) -> None:
     lower = capsys.readouterr().out
     assert main(["generate", "--rule", "B19", "--count", "2"]) == 0
     assert capsys.readouterr().out == lower and '"B19"' in lower
+
+
+# ---- a replay's options -----------------------------------------------------------------
+
+SHIPPED_RUN = Path(__file__).resolve().parents[1] / "cassettes" / "emulator-run"
+
+
+def test_a_replay_takes_its_options_from_the_recording_over_file_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tcbatch_contract.recording.session import replay_run_record
+
+    record = replay_run_record(f"replay:{SHIPPED_RUN}")
+    assert record is not None
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.tcbatch-contract]\nseed = 5\nform = 'v1-get'\ntimeout = 20\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("TCBATCH_CONTRACT_MAX_EXAMPLES", "9")
+    options = run_options("--target", f"replay:{SHIPPED_RUN}")
+    assert options.seed == record.settings["seed"]
+    assert options.form == record.settings["form"]
+    assert options.max_examples == record.settings["max_examples"]
+    assert options.sources["seed"] == f"recording {SHIPPED_RUN}"
+    assert (options.timeout, options.workers) == (20.0, 1)  # not the recording's to decide
+    assert options.recording is record or options.recording.verdicts == record.verdicts
+
+
+def test_a_replay_refuses_a_command_line_option_that_contradicts_the_recording(
+    capsys,
+) -> None:
+    target = f"replay:{SHIPPED_RUN}"
+    for argv, named in (
+        (["--seed", "5"], "--seed 5: the run was recorded with 0"),
+        (["--rules", "s1"], "--rules s1: the run was recorded with every rule"),
+        (["--region", "ap-beijing"], "--region: a replay takes the target profile"),
+    ):
+        assert main(["run", "--target", target, "--show-config", *argv]) == 2
+        err = capsys.readouterr().err
+        assert named in err and len(err.strip().splitlines()) == 1, err
+    assert main(["run", "--target", target, "--show-config", "--seed", "0"]) == 0

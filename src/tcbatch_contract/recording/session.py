@@ -24,7 +24,7 @@ from ..harness.model import RunReport
 from ..harness.targets import TargetSpec
 from ..profile import TargetProfile
 from ..transport import Credential
-from .cassette import CassetteError, RunRecord, generator_fingerprint, load, save
+from .cassette import CassetteError, RunRecord, generator_fingerprint, load, load_record, save
 from .matching import KeyContext, roles_of
 from .transports import RecordingTransport, ReplayTransport
 
@@ -75,12 +75,13 @@ def replay_record(directory: Path) -> RunRecord:
 def replay_run_record(target: str) -> RunRecord | None:
     """For a ``replay:DIR`` target: its run record (None for any other target).
 
-    ``RunOptions.from_recording`` then takes the run options from it.
+    ``RunOptions.from_recording`` then takes the run options from it. Only ``run.json`` is
+    read here; the replay target reads (and checks) the cassette.
     """
     directory = replay_directory(target)
     if directory is None:
         return None
-    record = replay_record(directory)
+    record = load_record(directory)
     if record.settings.get("examples"):
         raise CassetteError(
             f"{directory} holds the documented examples, not a run: replay them with "
