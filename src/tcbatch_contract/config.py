@@ -658,6 +658,8 @@ def show(options: RunOptions) -> list[str]:
         value = getattr(options, item.name)
         if spec.secret and value:
             shown = "****"
+        elif value is None and spec.default_text:
+            shown = f"({spec.default_text})"
         elif isinstance(value, list):
             shown = ", ".join(value) if value else "(none)"
         else:

@@ -219,16 +219,16 @@ def _run_check(
     check: Any, targets: Any, spec: Any, settings: ScoreSettings, examples: int, result: Any
 ) -> None:
     """One check through the harness's runner; what it found is added to ``result``."""
-    from ..harness.model import RunSettings, Status
+    from dataclasses import replace
+
+    from ..harness.model import Status
     from ..harness.response_form import RULE as RESPONSE_FORM
     from ..harness.runner import Runner, catalogue_rules
+    from ..session import run_settings as settings_of
 
-    run_settings = RunSettings(
-        max_examples=examples,
-        seed=settings.seed,
-        request_timeout=settings.timeout,
-        shrink_seconds=0.0,  # a catch needs the first failure, not the smallest one
-    )
+    options = config.RunOptions(max_examples=examples, seed=settings.seed, timeout=settings.timeout)
+    # A catch needs the first failure, not the smallest one: no shrinking.
+    run_settings = replace(settings_of(options, spec), shrink_seconds=0.0)
     runner = Runner(
         targets, run_settings, checks=[check], rules=catalogue_rules(), selected={check.rule}
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..config import DEFAULT_MAX_EXAMPLES
+from ..config import DEFAULT_MAX_EXAMPLES, DEFAULT_TIMEOUT
 from ..profile import TargetProfile
 
 #: Seconds within which every request must be answered (protocol.md).
@@ -79,7 +79,7 @@ class Check(Protocol):
 class RunSettings:
     max_examples: int = DEFAULT_MAX_EXAMPLES  # generated cases per generated rule
     seed: int = 0
-    request_timeout: float = 35.0  # the spec's answer-within bound, plus nothing
+    request_timeout: float = DEFAULT_TIMEOUT  # the spec's answer-within bound, plus nothing
     allow_billable: int | None = None  # None: unlimited (loopback); N: at most N valid submissions
     form: str = "mixed"  # form of generated cases: mixed, tc3-post, tc3-get, v1-get, v1-post
     # Time budget of shrinking a failure; None: the request budget only, so that a recorded
