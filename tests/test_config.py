@@ -164,6 +164,20 @@ def test_every_file_key_has_a_sample() -> None:
     assert sorted(SAMPLES) == sorted(item.name for item in FILE_OPTIONS)
 
 
+def command_line(prefix: str, samples: dict[str, tuple[str, Any]]) -> list[str]:
+    """The sample values as options spelt with ``prefix`` (a list: the option repeated)."""
+    argv: list[str] = []
+    for name, (_, value) in samples.items():
+        flag = prefix + config.file_key(name)
+        if value is True:
+            argv.append(flag)
+        elif isinstance(value, list):
+            argv += [part for v in value for part in (flag, v)]
+        else:
+            argv += [flag, str(value)]
+    return argv
+
+
 def _text(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(value)
@@ -184,16 +198,7 @@ def test_the_file_the_environment_and_the_command_line_read_each_option_alike(
     from_env = run_options()
     for name in SAMPLES:
         monkeypatch.delenv(config.ENV_PREFIX + name.upper())
-    argv: list[str] = []
-    for name, (_, value) in SAMPLES.items():
-        flag = "--" + config.file_key(name)
-        if value is True:
-            argv.append(flag)
-        elif isinstance(value, list):
-            argv += [part for v in value for part in (flag, v)]
-        else:
-            argv += [flag, str(value)]
-    from_cli = run_options(*argv)
+    from_cli = run_options(*command_line("--", SAMPLES))
     for name, (_, value) in SAMPLES.items():
         assert getattr(from_file, name) == value, name
         assert getattr(from_env, name) == value, name
@@ -216,16 +221,7 @@ def test_the_ini_twins_and_the_pytest_options_read_each_option_alike(
             ini += f"{config.ini_name(name)} = {_text(value)}\n"
     (tmp_path / "declared.yaml").write_text("format: 1\nexpectations: []\n", encoding="utf-8")
     from_ini = pytest_session_options(tmp_path, ini=ini)
-    argv: list[str] = []
-    for name, (_, value) in samples.items():
-        flag = "--tcbatch-" + config.file_key(name)
-        if value is True:
-            argv.append(flag)
-        elif isinstance(value, list):
-            argv += [part for v in value for part in (flag, v)]
-        else:
-            argv += [flag, str(value)]
-    from_cli = pytest_session_options(tmp_path, *argv)
+    from_cli = pytest_session_options(tmp_path, *command_line("--tcbatch-", samples))
     capsys.readouterr()
     for name, (_, value) in samples.items():
         assert getattr(from_ini, name) == value, name

@@ -23,25 +23,15 @@ import pytest
 def pytest_addoption(parser: pytest.Parser) -> None:
     # Generated from the run options' table, as ``run``'s are (config.py is a light import):
     # a ``--tcbatch-*`` option, and a ``tcbatch_*`` ini twin for each option a file may set.
-    from tcbatch_contract.config import file_key, help_text, ini_name, table
+    from tcbatch_contract.config import argparse_keywords, file_key, help_text, ini_name, table
 
     group = parser.getgroup("tcbatch", "tcbatch-contract conformance suite (tcbatch-contract run)")
     for item in table():
         spec = item.metadata["option"]
         if not spec.in_pytest:
             continue
-        kwargs: dict[str, Any] = {"dest": ini_name(item.name), "default": None}
-        if spec.kind == "flag":
-            kwargs["action"] = "store_true"
-        else:
-            kwargs["action"] = "append" if spec.kind == "list" else "store"
-            kwargs["metavar"] = spec.metavar
-            if spec.parse is not str:
-                kwargs["type"] = spec.parse
-            if spec.choices:
-                kwargs["choices"] = spec.choices
-                del kwargs["metavar"]
-        group.addoption("--tcbatch-" + file_key(item.name), help=help_text(item), **kwargs)
+        keywords = argparse_keywords(item)
+        group.addoption("--tcbatch-" + file_key(item.name), dest=ini_name(item.name), **keywords)
         if spec.in_file:
             ini_type = "linelist" if spec.kind == "list" else "string"
             parser.addini(ini_name(item.name), help_text(item), type=ini_type, default=None)

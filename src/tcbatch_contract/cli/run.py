@@ -88,33 +88,16 @@ def register(subparsers: Any) -> None:
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
-    """The options of the table (``config.RunOptions``), grouped as ``--help`` shows them.
-
-    Every default is None here, so that what the user gave is told apart from the rest;
-    ``config.resolve`` then fills in the environment, the file and the table's defaults.
-    """
+    """The options of the table (``config.RunOptions``), grouped as ``--help`` shows them."""
     groups: dict[str, Any] = {"": parser}
     for item in config.table():
         spec: config.Spec = item.metadata["option"]
         if spec.group not in groups:
             description = CREDENTIALS_HELP if spec.group == CREDENTIALS else None
             groups[spec.group] = parser.add_argument_group(spec.group, description)
-        kwargs: dict[str, Any] = {
-            "dest": item.name,
-            "default": None,
-            "help": config.help_text(item),
-        }
-        if spec.kind == "flag":
-            kwargs["action"] = "store_true"
-        else:
-            kwargs["action"] = "append" if spec.kind == "list" else "store"
-            kwargs["metavar"] = spec.metavar
-            if spec.parse is not str:
-                kwargs["type"] = spec.parse
-            if spec.choices:
-                kwargs["choices"] = spec.choices
-                del kwargs["metavar"]
-        groups[spec.group].add_argument("--" + config.file_key(item.name), **kwargs)
+        groups[spec.group].add_argument(
+            "--" + config.file_key(item.name), dest=item.name, **config.argparse_keywords(item)
+        )
 
 
 def options_from_args(args: argparse.Namespace, directory: str = ".") -> RunOptions:
