@@ -456,3 +456,15 @@ def test_a_replay_refuses_a_command_line_option_that_contradicts_the_recording(
         err = capsys.readouterr().err
         assert named in err and len(err.strip().splitlines()) == 1, err
     assert main(["run", "--target", target, "--show-config", "--seed", "0"]) == 0
+
+
+def test_a_bad_environment_variable_stops_a_pytest_session_before_any_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("TCBATCH_CONTRACT_RULES", "B99")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    code = pytest.main(["-p", "no:cacheprovider", "-p", "no:xdist", "-c",
+                        str(tmp_path / "pytest.ini"), "--pyargs", "tcbatch_contract.suite"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == pytest.ExitCode.USAGE_ERROR
+    assert "env TCBATCH_CONTRACT_RULES='B99': unknown rule id(s) B99" in err

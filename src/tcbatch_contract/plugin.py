@@ -55,13 +55,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _suite_options_given(config: pytest.Config) -> bool:
-    from tcbatch_contract.config import ini_name, table
+    """Whether an option of the suite is set: on the command line, in the environment
+    (``TCBATCH_CONTRACT_*``) or in the ini file."""
+    import os
+
+    from tcbatch_contract.config import env_name, ini_name, table
 
     for item in table():
         spec = item.metadata["option"]
         if not spec.in_pytest:
             continue
         if config.getoption(ini_name(item.name)) not in (None, []):
+            return True
+        if os.environ.get(env_name(item) or ""):
             return True
         if spec.in_file and config.getini(ini_name(item.name)) not in (None, "", []):
             return True
