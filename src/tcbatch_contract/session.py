@@ -32,6 +32,22 @@ class BuiltTarget(NamedTuple):
     credential_source: str | None = None
 
 
+def with_recording(options: RunOptions) -> RunOptions:
+    """For a ``replay:DIR`` target, the options of the replay (``from_recording``): the
+    recording decides what is sent; options given on the command line may not contradict it.
+    Any other target's options are returned as they are."""
+    from .config import COMMAND_LINE
+    from .recording.session import CassetteError, replay_run_record
+
+    if not options.is_replay:
+        return options
+    try:
+        record = replay_run_record(options.target)
+    except CassetteError as exc:
+        raise UsageError(f"{options.spelling('target')} {options.target}: {exc}") from None
+    return options.from_recording(record, options.given(COMMAND_LINE))
+
+
 def build_target(
     options: RunOptions, stack: ExitStack, *, mutant: str | None = None
 ) -> BuiltTarget:

@@ -15,7 +15,6 @@ from typing import Any
 
 from .. import config
 from ..config import (
-    COMMAND_LINE,
     CREDENTIALS,
     CREDENTIALS_HELP,
     DEFAULT_MAX_EXAMPLES,
@@ -103,7 +102,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 def options_from_args(args: argparse.Namespace, directory: str = ".") -> RunOptions:
     """The run options the command line stands for: resolved, checked, a replay's filled in
     from its recording, the workers made concrete."""
-    from ..recording.session import CassetteError, replay_run_record
+    from ..session import with_recording
 
     given = {item.name: getattr(args, item.name, None) for item in config.table()}
     found = (
@@ -111,13 +110,7 @@ def options_from_args(args: argparse.Namespace, directory: str = ".") -> RunOpti
         if getattr(args, "config", None)
         else config.project_file(directory)
     )
-    options = config.resolve(given, files=[found] if found else [])
-    if options.is_replay:
-        try:
-            record = replay_run_record(options.target)
-        except CassetteError as exc:
-            raise UsageError(f"{options.spelling('target')} {options.target}: {exc}") from None
-        options = options.from_recording(record, options.given(COMMAND_LINE))
+    options = with_recording(config.resolve(given, files=[found] if found else []))
     options = config.with_workers(options)
     config.check_together(options)
     if not is_builtin_target(options.target):

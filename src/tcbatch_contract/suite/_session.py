@@ -3,8 +3,8 @@
 The pytest options are generated from the run options' table (``--tcbatch-target`` for
 ``--target``..., and ``tcbatch_*`` ini twins), and become the same ``RunOptions``, so the
 target, the profile, the replay of a recording and the expectations file are read by the
-very code the command line uses (``config``, ``session``). Each test runs the runner on one rule (its checks, then cleanup);
-``RESPONSE-FORM`` judges every answer this process has seen. Under pytest-xdist every
+very code the command line uses (``config``, ``session``). Each test runs the runner on one
+rule (its checks, then cleanup); ``RESPONSE-FORM`` judges every answer this process has seen. Under pytest-xdist every
 worker is its own process: it starts its own emulator (or replays its own copy of the
 cassette, or talks to the URL).
 """
@@ -30,7 +30,7 @@ def run_arguments(config: pytest.Config) -> Any:
         return cached
     from .. import config as run_config
     from ..cli._run_checks import is_builtin_target, url_credential, url_parts
-    from ..recording.session import CassetteError, replay_run_record
+    from ..session import with_recording
 
     given = {
         item.name: config.getoption(run_config.ini_name(item.name))
@@ -42,13 +42,7 @@ def run_arguments(config: pytest.Config) -> Any:
         options = run_config.resolve(given, files=[ini], prefix="--tcbatch-")
         # One process, no output files: the suite reports through pytest.
         options = options.replace(workers=1, max_time=None, record=None, report=[])
-        options = options.replace(junit_xml=None)
-        if options.is_replay:
-            try:
-                record = replay_run_record(options.target)
-            except CassetteError as exc:
-                raise UsageError(f"{options.spelling('target')} {options.target}: {exc}") from None
-            options = options.from_recording(record, options.given(run_config.COMMAND_LINE))
+        options = with_recording(options.replace(junit_xml=None))
         run_config.check_together(options)
         if not is_builtin_target(options.target):
             url_parts(options)
