@@ -14,6 +14,7 @@ import secrets
 from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from .config import RunOptions, UsageError
 
@@ -143,7 +144,6 @@ def _emulator_target(options: RunOptions, stack: ExitStack, mutant: str | None) 
 
 
 def _url_target(options: RunOptions, stack: ExitStack) -> BuiltTarget:
-    from .cli._run_checks import url_credential, url_parts
     from .harness.targets import TargetSpec
     from .harness.workers import HttpRecipe
     from .profile import TargetProfile
@@ -189,6 +189,52 @@ def _url_target(options: RunOptions, stack: ExitStack) -> BuiltTarget:
     )
     used = [credential.secret_id, credential.secret_key, credential.token]
     return BuiltTarget(spec, [*used, options.denied_secret_id, options.denied_secret_key], source)
+
+
+def is_builtin_target(target: str) -> bool:
+    return target in ("emulator", "emulator+http") or target.startswith("replay:")
+
+
+def url_parts(options: RunOptions) -> Any:
+    """The target URL, split; a UsageError for anything that is not an http(s) URL."""
+    name = options.spelling("target")
+    try:
+        parts = urlsplit(options.target)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise UsageError(f"{name} {options.target!r}: not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"{name} {options.target!r}: give emulator, emulator+http, an http(s):// URL, "
+            "or replay:DIR"
+        )
+    return parts
+
+
+def url_credential(options: RunOptions) -> tuple[Any, str]:
+    """The credential of a URL target, found as the official SDK finds it; and its source."""
+    from pathlib import Path
+
+    from .transport.credential import CredentialFileError, find_credential
+
+    home = os.environ.get("HOME")
+    try:
+        found = find_credential(
+            options.secret_id,
+            options.secret_key,
+            options.token,
+            os.environ,
+            Path(home) if home else None,
+        )
+    except CredentialFileError as exc:
+        raise UsageError(str(exc)) from None
+    if found is None:
+        raise UsageError(
+            f"a URL target needs credentials: give {options.spelling('secret_id')} and "
+            f"{options.spelling('secret_key')}, set TENCENTCLOUD_SECRET_ID and "
+            "TENCENTCLOUD_SECRET_KEY, or write them in ~/.tencentcloud/credentials"
+        )
+    return found
 
 
 def run_settings(options: RunOptions, spec: Any) -> Any:

@@ -29,8 +29,7 @@ def run_arguments(config: pytest.Config) -> Any:
     if cached is not None:
         return cached
     from .. import config as run_config
-    from ..cli._run_checks import is_builtin_target, url_credential, url_parts
-    from ..session import with_recording
+    from ..session import is_builtin_target, url_credential, url_parts, with_recording
 
     given = {
         item.name: config.getoption(run_config.ini_name(item.name))
@@ -94,8 +93,7 @@ def checked_target(spec: Any, timeout: float) -> Any:
 
 def probe_url_target(config: pytest.Config) -> None:
     """Refuse, once and before any test, a URL target that cannot be checked at all."""
-    from ..cli._run_checks import is_builtin_target
-    from ..session import build_target
+    from ..session import build_target, is_builtin_target
 
     options = run_arguments(config)
     if is_builtin_target(options.target):
