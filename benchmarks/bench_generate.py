@@ -62,7 +62,7 @@ def _families(count: int) -> list[tuple[str, Callable[[], Any], int]]:
 
 def measure(count: int, seed: int) -> dict[str, tuple[int, float]]:
     """Cases made and CPU seconds taken per family, in this process."""
-    from tcbatch_contract.strategies._internal.seeded import generate
+    from tcbatch_contract.strategies import generate
 
     results: dict[str, tuple[int, float]] = {}
     for name, make, wanted in _families(count):

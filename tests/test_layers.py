@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 
 def _root() -> Path:
     here = Path(__file__).resolve().parent
@@ -29,24 +27,6 @@ ROOT = _root()
 PACKAGE = "tcbatch_contract"
 
 #: Imports that break the table today, each with what removes it. Keep this list short.
-KNOWN: dict[tuple[str, str], str] = {
-    (
-        "tcbatch_contract.recording.examples",
-        "tcbatch_contract.emulator",
-    ): "main() builds its own emulator target; it belongs with the commands in cli",
-    (
-        "tcbatch_contract.plugin",
-        "tcbatch_contract.suite._session",
-    ): "the plugin reads the suite's private helpers until one run configuration serves both",
-    (
-        "tcbatch_contract.suite._session",
-        "tcbatch_contract.cli._common",
-    ): "the suite reads the CLI's UsageError until one run configuration serves both",
-    (
-        "tcbatch_contract.suite._session",
-        "tcbatch_contract.cli.run",
-    ): "the suite calls private helpers of cli.run until one run configuration serves both",
-}
 
 
 @dataclass(frozen=True)
@@ -155,8 +135,6 @@ def problems(imports: list[Import], layers: list[Layer], known_modules: set[str]
         if _top(imp.importer) == _top(target):
             continue  # inside one package a layer is free
         where = f"{imp.importer}:{imp.line} imports {target}{'.' + name if name else ''}"
-        if (imp.importer.removesuffix(".__init__"), target) in KNOWN:
-            continue
         private = [part for part in target.split(".")[2:] if _private(part)]
         if private or (name and _private(name)):
             found.append(f"{where}: a private part of another package")
@@ -237,12 +215,6 @@ def test_every_import_keeps_to_the_layer_table() -> None:
     for module, path in _modules():
         found += problems(imports_of(module, path.read_text(encoding="utf-8")), layers, known)
     assert found == [], "\n".join(found)
-
-
-@pytest.mark.parametrize("edge", sorted(KNOWN))
-def test_a_known_exception_names_real_modules(edge: tuple[str, str]) -> None:
-    known = _known_modules()
-    assert edge[0] in known and edge[1] in known, edge
 
 
 def test_no_test_module_imports_another() -> None:

@@ -19,45 +19,22 @@ from typing import Any
 
 import pytest
 
-_FORMS = ("mixed", "tc3-post", "tc3-get", "v1-get", "v1-post")
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    # The command line's defaults, so that the two faces cannot disagree (a light import).
-    from tcbatch_contract.cli.run import DEFAULT_MAX_EXAMPLES
+    # Generated from the run options' table, as ``run``'s are (config.py is a light import):
+    # a ``--tcbatch-*`` option, and a ``tcbatch_*`` ini twin for each option a file may set.
+    from tcbatch_contract.config import argparse_keywords, file_key, help_text, ini_name, table
 
     group = parser.getgroup("tcbatch", "tcbatch-contract conformance suite (tcbatch-contract run)")
-    add = group.addoption
-    add("--tcbatch-target", default="emulator", metavar="TARGET",
-        help="emulator (in-process, default), emulator+http, a URL, or replay:DIR")  # fmt: skip
-    add("--tcbatch-region", default=None, help="Region of the requests (default ap-guangzhou)")
-    add("--tcbatch-known-env-id", action="append", default=[], metavar="ID",
-        help="a compute environment the target has (B9; repeatable)")  # fmt: skip
-    add("--tcbatch-secret-id", default=None,
-        help="default: env TENCENTCLOUD_SECRET_ID, then ~/.tencentcloud/credentials")  # fmt: skip
-    add("--tcbatch-secret-key", default=None,
-        help="default: env TENCENTCLOUD_SECRET_KEY, then ~/.tencentcloud/credentials")  # fmt: skip
-    add("--tcbatch-token", default=None,
-        help="a temporary credential's token (default: env TENCENTCLOUD_SESSION_TOKEN)")  # fmt: skip
-    add("--tcbatch-denied-secret-id", default=None, help="a credential denied Batch (B31)")
-    add("--tcbatch-denied-secret-key", default=None)
-    add("--tcbatch-job-quota", type=int, default=None, metavar="N", help="job quota (B30)")
-    add("--tcbatch-rate-limit", type=int, default=None, metavar="N",
-        help="requests/s per (SecretId, Action) (P9)")  # fmt: skip
-    add("--tcbatch-max-examples", type=int, default=None, metavar="N",
-        help=f"generated cases per rule (default {DEFAULT_MAX_EXAMPLES})")  # fmt: skip
-    add("--tcbatch-seed", type=int, default=None, help="the run's seed (default 0)")
-    add("--tcbatch-rules", default=None, metavar="ID,...", help="check only these rules")
-    add("--tcbatch-form", default=None, choices=_FORMS, help="form of generated cases")
-    add("--tcbatch-allow-billable", type=int, default=None, metavar="N",
-        help="valid submissions allowed against a non-loopback URL (default 0)")  # fmt: skip
-    add("--tcbatch-timeout", type=float, default=35.0, metavar="S", help="per-request limit")
-    add("--tcbatch-expectations", default=None, metavar="FILE",
-        help="rules the target declares unsupported (YAML): marked xfail")  # fmt: skip
-    add("--tcbatch-live", action="store_true", default=False,
-        help="the URL is the live service: failing assumed rules are contract drift")  # fmt: skip
-    add("--tcbatch-connect-to", default=None, metavar="ADDRESS:PORT",
-        help="connect there instead of to the URL's host (which is still sent and signed)")  # fmt: skip
+    for item in table():
+        spec = item.metadata["option"]
+        if not spec.in_pytest:
+            continue
+        keywords = argparse_keywords(item)
+        group.addoption("--tcbatch-" + file_key(item.name), dest=ini_name(item.name), **keywords)
+        if spec.in_file:
+            ini_type = "linelist" if spec.kind == "list" else "string"
+            parser.addini(ini_name(item.name), help_text(item), type=ini_type, default=None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -69,7 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # target that cannot be checked at all (unreachable, not the API, credential
         # refused) once, here, rather than with an error in every test. Under xdist the
         # controller has probed before any worker starts.
-        from tcbatch_contract.suite._session import declared, probe_url_target, rule_ids
+        from tcbatch_contract.suite import declared, probe_url_target, rule_ids
 
         rule_ids(config)
         declared(config)
@@ -78,12 +55,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _suite_options_given(config: pytest.Config) -> bool:
-    defaults = {"tcbatch_target": "emulator", "tcbatch_timeout": 35.0, "tcbatch_live": False}
-    for name in vars(config.option):
-        if name.startswith("tcbatch_"):
-            value = config.getoption(name)
-            if value not in (None, [], defaults.get(name)):
-                return True
+    """Whether an option of the suite is set: on the command line, in the environment
+    (``TCBATCH_CONTRACT_*``) or in the ini file."""
+    import os
+
+    from tcbatch_contract.config import env_name, ini_name, table
+
+    for item in table():
+        spec = item.metadata["option"]
+        if not spec.in_pytest:
+            continue
+        if config.getoption(ini_name(item.name)) not in (None, []):
+            return True
+        if os.environ.get(env_name(item) or ""):
+            return True
+        if spec.in_file and config.getini(ini_name(item.name)) not in (None, "", []):
+            return True
     return False
 
 
@@ -94,7 +81,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     suite = [item for item in items if item.get_closest_marker("tcbatch") is not None]
     if not suite:
         return
-    from tcbatch_contract.suite._session import declared
+    from tcbatch_contract.suite import declared
 
     reasons = declared(config)
     for item in suite:

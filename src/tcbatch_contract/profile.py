@@ -8,6 +8,7 @@ gives what they need; otherwise they are reported as skipped, never guessed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 DEFAULT_REGIONS: tuple[str, ...] = (
@@ -19,6 +20,20 @@ DEFAULT_REGIONS: tuple[str, ...] = (
 DEFAULT_REGION = "ap-guangzhou"
 DOCUMENTED_RATE_LIMIT = 7
 DOCUMENTED_JOB_QUOTA = 1000
+#: What the harness, its commands and its recordings take for a Region name and a compute
+#: environment id. The oracle and the emulator keep their own reading of rule B8.
+REGION_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)+")
+ENV_ID_PATTERN = re.compile(r"env-[a-z0-9]{8}")
+
+
+def is_region(name: str) -> bool:
+    """Whether ``name`` is spelt as a Region is (``ap-guangzhou``, ``ap-shanghai-fsi``)."""
+    return REGION_PATTERN.fullmatch(name) is not None
+
+
+def is_env_id(value: str) -> bool:
+    """Whether ``value`` is spelt as a compute environment id is (``env-`` and 8 of a-z0-9)."""
+    return ENV_ID_PATTERN.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ..config import UsageError
 
-class UsageError(Exception):
-    """A problem with what the user asked for; shown as one line, exit code 2."""
+__all__ = ["ArgumentParser", "UsageError", "add_profile_arguments", "plain_help"]
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -18,7 +18,6 @@ from ._common import UsageError
 if TYPE_CHECKING:
     from ..emulator import Emulator, EmulatorConfig, InjectionRule
 
-_ENV_ID = re.compile(r"env-[a-z0-9]{8}")
 _INJECTION = re.compile(r"(?P<code>[A-Za-z.]+)(?::(?P<action>[A-Za-z]+))?(?:@(?P<rate>[0-9.]+))?")
 
 
@@ -155,7 +154,7 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
     """The configuration the options ask for, or ``UsageError`` naming the bad option."""
     from ..emulator import EmulatorConfig
     from ..emulator.config import DEFAULT_ENV_ID, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
-    from ..profile import DEFAULT_REGIONS
+    from ..profile import DEFAULT_REGIONS, is_env_id, is_region
 
     if bool(args.secret_id) != bool(args.secret_key):
         raise UsageError("--secret-id and --secret-key go together; give both or neither")
@@ -164,7 +163,7 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
     if not (args.port.isdigit() and 0 <= int(args.port) <= 65535):
         raise UsageError(f"--port {args.port}: give a port between 0 and 65535")
     for env_id in args.known_env_id or ():
-        if not _ENV_ID.fullmatch(env_id):
+        if not is_env_id(env_id):
             raise UsageError(
                 f"--known-env-id {env_id}: give env- and 8 lowercase letters or digits, "
                 "e.g. env-abcdefgh"
@@ -174,6 +173,9 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
         regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
         if not regions:
             raise UsageError("--regions: give a comma-separated list such as ap-guangzhou")
+        for region in regions:
+            if not is_region(region):
+                raise UsageError(f"--regions {region!r}: a Region looks like ap-guangzhou")
     values = dict(
         secret_id=args.secret_id or DEFAULT_SECRET_ID,
         secret_key=args.secret_key or DEFAULT_SECRET_KEY,

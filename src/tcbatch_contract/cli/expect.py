@@ -50,6 +50,7 @@ def register(subparsers: Any) -> None:
 
 
 def _context(args: argparse.Namespace) -> Any:
+    from ..config import check_profile
     from ..oracle import Context
     from ..profile import DEFAULT_REGION
 
@@ -58,9 +59,8 @@ def _context(args: argparse.Namespace) -> Any:
     for option, value in (("--jobs-held", args.jobs_held), ("--job-quota", args.job_quota)):
         if value is not None and value < 0:
             raise UsageError(f"{option} must be 0 or more, not {value}")
+    check_profile(args.region, args.known_env_id)
     region = DEFAULT_REGION if args.region is None else args.region
-    if not region:
-        raise UsageError("--region must not be empty: give a Region such as ap-guangzhou")
     return Context(
         region=region,
         known_env_ids=frozenset(args.known_env_id),

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from ._common import UsageError, add_profile_arguments, check_output_file
-
-_ENV_ID = re.compile(r"env-[a-z0-9]{8}")
-_REGION = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)+")
 
 
 def register(subparsers: Any) -> None:
@@ -47,24 +43,19 @@ def register(subparsers: Any) -> None:
 
 
 def _profile(args: argparse.Namespace) -> Any:
+    from ..config import check_profile
     from ..profile import DEFAULT_REGION, TargetProfile
 
+    check_profile(args.region, args.known_env_id)
     region = args.region or DEFAULT_REGION
-    if not _REGION.fullmatch(region):
-        raise UsageError(f"--region {region!r} is not a Region name such as ap-guangzhou")
-    for env_id in args.known_env_id:
-        if not _ENV_ID.fullmatch(env_id):
-            raise UsageError(
-                f"--known-env-id {env_id!r} is not a compute environment id "
-                "(env- and 8 of a-z0-9, e.g. env-lcpcej85)"
-            )
     return TargetProfile(region=region, known_env_ids=tuple(args.known_env_id))
 
 
 def run(args: argparse.Namespace) -> int:
     from tcbatch_contract import strategies
     from tcbatch_contract.harness.determinism import fixed_generation
-    from tcbatch_contract.strategies import generate
+
+    from ..config import rule_set
 
     if args.count < 1:
         raise UsageError(f"--count must be at least 1, not {args.count}")
@@ -77,13 +68,15 @@ def run(args: argparse.Namespace) -> int:
         strategy = strategies.multi_fault(profile)
     else:
         rules = strategies.single_fault_rules()
-        if args.rule not in rules:
+        try:  # rule ids in any case, as everywhere
+            (rule,) = rule_set(args.rule, rules)
+        except ValueError:
             raise UsageError(
                 f"--rule {args.rule!r} has no single-fault strategy; use one of {', '.join(rules)}"
-            )
-        strategy = strategies.single_fault(args.rule, profile)
+            ) from None
+        strategy = strategies.single_fault(rule, profile)
     with fixed_generation():
-        cases = generate(strategy, args.count, args.seed)
+        cases = strategies.generate(strategy, args.count, args.seed)
     lines = "".join(json.dumps(case.to_json(), ensure_ascii=True) + "\n" for case in cases)
     if args.output == "-":
         sys.stdout.write(lines)

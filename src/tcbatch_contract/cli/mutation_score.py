@@ -28,9 +28,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import config
 from ._common import UsageError, check_output_file, plain_help
 
 DEFAULT_TIMEOUT = 10.0
+#: Cases per generated rule of a scoring run: fewer than ``run``'s, for a quicker score.
+SCORE_MAX_EXAMPLES = 25
 #: Cases per generated rule in a mutated run's first, quick pass over every check.
 SWEEP_EXAMPLES = 5
 
@@ -55,7 +58,7 @@ class MutantResult:
 
 @dataclass(frozen=True)
 class ScoreSettings:
-    max_examples: int = 25
+    max_examples: int = SCORE_MAX_EXAMPLES
     seed: int = 0
     timeout: float = DEFAULT_TIMEOUT
 
@@ -97,12 +100,10 @@ def run(args: argparse.Namespace) -> int:
     from ..emulator import mutants
 
     names = _selected(args.mutants, mutants.names())
-    for option in ("workers", "max_examples"):
-        value = getattr(args, option)
-        if value is not None and value < 1:
-            raise UsageError(f"--{option.replace('_', '-')} {value}: give 1 or more")
-    if not args.timeout > 0:
-        raise UsageError(f"--timeout {args.timeout}: give a positive number of seconds")
+    for item in config.table():  # the checks of ``run``'s options of the same name
+        if item.name in ("workers", "max_examples", "timeout"):
+            for value, problem in config.problems(item, getattr(args, item.name)):
+                raise UsageError(f"--{config.file_key(item.name)} {value}: {problem}")
     for name, path in (("--json", args.json), ("--markdown", args.markdown)):
         if path:
             check_output_file(name, path)
@@ -126,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
 def _selected(value: str | None, known: list[str]) -> list[str]:
     if not value:
         return known
-    wanted = [part.strip() for part in value.split(",") if part.strip()]
+    wanted = config.parse_id_list(value)
     unknown = [name for name in wanted if name not in known]
     if unknown or not wanted:
         raise UsageError(
@@ -218,16 +219,16 @@ def _run_check(
     check: Any, targets: Any, spec: Any, settings: ScoreSettings, examples: int, result: Any
 ) -> None:
     """One check through the harness's runner; what it found is added to ``result``."""
-    from ..harness.checks.response_form import RULE as RESPONSE_FORM
-    from ..harness.model import RunSettings, Status
-    from ..harness.runner import Runner, catalogue_rules
+    from dataclasses import replace
 
-    run_settings = RunSettings(
-        max_examples=examples,
-        seed=settings.seed,
-        request_timeout=settings.timeout,
-        shrink_seconds=0.0,  # a catch needs the first failure, not the smallest one
-    )
+    from ..harness.checks.response_form import RULE as RESPONSE_FORM
+    from ..harness.model import Status
+    from ..harness.runner import Runner, catalogue_rules
+    from ..session import run_settings as settings_of
+
+    options = config.RunOptions(max_examples=examples, seed=settings.seed, timeout=settings.timeout)
+    # A catch needs the first failure, not the smallest one: no shrinking.
+    run_settings = replace(settings_of(options, spec), shrink_seconds=0.0)
     runner = Runner(
         targets, run_settings, checks=[check], rules=catalogue_rules(), selected={check.rule}
     )
@@ -270,41 +271,13 @@ def cost_class(check: Any) -> int:
 
 def target_spec(mutant: str | None, timeout: float) -> Any:
     """The embedded emulator as ``tcbatch-contract run`` configures it, with the mutant on."""
-    import secrets
+    from contextlib import ExitStack
 
-    from ..emulator import EmulatorConfig, make_app, mutants
-    from ..harness.targets import TargetSetup
-    from ..profile import DEFAULT_REGION, DEFAULT_REGIONS, TargetProfile
-    from ..transport import Credential, WsgiTransport
-    from .run import EMULATOR_JOB_QUOTA, EMULATOR_RATE_LIMIT
+    from ..session import build_target
 
-    def credential() -> tuple[str, str]:
-        return "AKID" + secrets.token_hex(16), secrets.token_urlsafe(24)
-
-    (secret_id, secret_key), (denied_id, denied_key) = credential(), credential()
-    config = EmulatorConfig(
-        secret_id=secret_id, secret_key=secret_key, regions=DEFAULT_REGIONS,
-        known_env_ids=("env-" + secrets.token_hex(4),), job_quota=EMULATOR_JOB_QUOTA,
-        rate_limit=EMULATOR_RATE_LIMIT, denied_secret_id=denied_id, denied_secret_key=denied_key,
-    )  # fmt: skip
-    app = make_app(config)
-    if mutant is not None:
-        mutants.apply(app, mutant)
-    transport = WsgiTransport(app, host="127.0.0.1:9000")
-    profile = TargetProfile(
-        region=DEFAULT_REGION, regions=config.regions, known_env_ids=config.known_env_ids,
-        job_quota=config.job_quota, rate_limit=config.rate_limit,
-        denied_secret_id=denied_id, denied_secret_key=denied_key,
-    )  # fmt: skip
-    return TargetSetup(
-        name="emulator" if mutant is None else f"emulator --mutant {mutant}",
-        profile=profile,
-        transport=transport,
-        host=transport.host,
-        credential=Credential(secret_id, secret_key),
-        denied_credential=Credential(denied_id, denied_key),
-        request_timeout=timeout,
-    )
+    # In one process, the in-process emulator opens nothing that needs closing.
+    options = config.RunOptions(timeout=timeout, workers=1)
+    return build_target(options, ExitStack(), mutant=mutant).spec
 
 
 # ---- reporting --------------------------------------------------------------------------

@@ -9,11 +9,10 @@ emulator.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .. import codes
-from ..profile import DEFAULT_REGIONS, DOCUMENTED_JOB_QUOTA, DOCUMENTED_RATE_LIMIT
+from ..profile import DEFAULT_REGIONS, DOCUMENTED_JOB_QUOTA, DOCUMENTED_RATE_LIMIT, is_env_id
 
 DEFAULT_SECRET_ID = "AKIDtcbatchEMULATOR0000000000000000"
 DEFAULT_SECRET_KEY = "tcbatchEMULATORtestOnlyKey00000000"
@@ -23,8 +22,6 @@ DEFAULT_ENV_ID = "env-emu00001"
 INJECTABLE_CODES = frozenset(
     {codes.INTERNAL_ERROR_CALL_CVM, codes.INTERNAL_ERROR_CALL_TAG_API, codes.REQUEST_LIMIT_EXCEEDED}
 )
-
-_ENV_ID = re.compile(r"env-[a-z0-9]{8}")
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ class EmulatorConfig:
         if not self.regions or not all(self.regions):
             raise ValueError("regions must name at least one Region")
         for env_id in self.known_env_ids:
-            if not _ENV_ID.fullmatch(env_id):
+            if not is_env_id(env_id):
                 raise ValueError(f"known env id {env_id!r} does not match env-[a-z0-9]{{8}}")
         if self.job_quota is not None and self.job_quota < 0:
             raise ValueError(f"job_quota={self.job_quota} must be 0 or more (None: no quota)")

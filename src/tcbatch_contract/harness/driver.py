@@ -90,6 +90,47 @@ class DriveResult:
         self.requests += judgement.requests
         return True
 
+    def merged(self, then: DriveResult) -> DriveResult:
+        """This drive and ``then``, a second drive of the same rule after it, as one."""
+        failure_at = self.requests_to_first_failure
+        if failure_at is None and then.requests_to_first_failure is not None:
+            failure_at = self.requests + then.requests_to_first_failure
+        return DriveResult(
+            cases=self.cases + then.cases,
+            requests=self.requests + then.requests,
+            skipped=self.skipped + then.skipped,
+            failure=self.failure or then.failure,
+            requests_to_first_failure=failure_at,
+            harness_errors=self.harness_errors + then.harness_errors,
+            note="; ".join(n for n in (self.note, then.note) if n),
+            digest=fold_digests(self.digest, then.digest),
+        )
+
+
+@dataclass
+class _DriveState:
+    """What one drive keeps between the cases Hypothesis hands it."""
+
+    shrink_seconds: float | None
+    judged: set[Hashable] = field(default_factory=set)  # ``distinct`` keys judged so far
+    repeats: int = 0  # drawn cases skipped as already judged: bounded, drawing costs time
+    shrink_started: float | None = None  # when the first failure was found
+    shrink_requests: int = 0  # requests sent while shrinking
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def shrinking(self) -> bool:
+        return self.shrink_started is not None
+
+    def budget_spent(self) -> bool:
+        """Whether shrinking has used up its request budget or its time."""
+        if self.shrink_started is None:
+            return False
+        return self.shrink_requests >= SHRINK_REQUEST_BUDGET or (
+            self.shrink_seconds is not None
+            and time.monotonic() - self.shrink_started >= self.shrink_seconds
+        )
+
 
 def case_digest(previous: str, case: Any, pick: int) -> str:
     """``previous`` extended by one judged case: a hash chain over canonical JSON."""
@@ -143,18 +184,7 @@ def drive(
     no new case is drawn, and shrinking stops where it is.
     """
     out = DriveResult()
-    judged: set[Hashable] = set()
-    repeats = [0]  # drawn cases skipped as already judged: bounded, drawing costs time
-    lock = threading.Lock()
-    shrink_started: list[float | None] = [None]
-    shrink_requests = [0]
-
-    def budget_spent() -> bool:
-        if shrink_started[0] is None:
-            return False
-        return shrink_requests[0] >= SHRINK_REQUEST_BUDGET or (
-            shrink_seconds is not None and time.monotonic() - shrink_started[0] >= shrink_seconds
-        )
+    state = _DriveState(shrink_seconds)
 
     @hsettings(
         max_examples=max_examples,
@@ -172,33 +202,33 @@ def drive(
     def property_(case: Any, pick: int) -> None:
         if stop is not None and stop.is_set():
             raise Stopped
-        if budget_spent():
+        if state.budget_spent():
             raise _BudgetSpent
         if deadline is not None and time.monotonic() >= deadline:
-            if shrink_started[0] is None:
+            if not state.shrinking:
                 raise _TimeUp
             raise _BudgetSpent
-        if distinct is not None and shrink_started[0] is None:
+        if distinct is not None and not state.shrinking:
             key = distinct(case)
-            if key in judged:
-                repeats[0] += 1
-                if repeats[0] > max(DUPLICATES_ALLOWED, REPEATS_PER_EXAMPLE * max_examples):
+            if key in state.judged:
+                state.repeats += 1
+                if state.repeats > max(DUPLICATES_ALLOWED, REPEATS_PER_EXAMPLE * max_examples):
                     raise _Exhausted
                 reject()
-            judged.add(key)
+            state.judged.add(key)
         judgement = judge(case, pick)
-        with lock:
+        with state.lock:
             if not out.tally(judgement):
                 return
-            if shrink_started[0] is None:
+            if not state.shrinking:
                 out.digest = case_digest(out.digest, case, pick)
-            if shrink_started[0] is not None:
-                shrink_requests[0] += judgement.requests
+            else:
+                state.shrink_requests += judgement.requests
             if judgement.failure is None:
                 return
             if out.requests_to_first_failure is None:
                 out.requests_to_first_failure = out.requests
-                shrink_started[0] = time.monotonic()
+                state.shrink_started = time.monotonic()
             out.failure = judgement.failure
         raise _CaseFailed(rule)
 

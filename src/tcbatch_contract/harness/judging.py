@@ -2,8 +2,7 @@
 
 The generated checks share these steps whatever their rule: the oracle's context for a
 Region, the request form and the params as sent, a failure or harness-error record with
-the payload masked, the deletion of a job an answer created, and the bookkeeping that
-joins two drives of one rule.
+the payload masked, and the deletion of a job an answer created.
 """
 
 from __future__ import annotations
@@ -13,27 +12,9 @@ import uuid
 from typing import Any
 
 from ..oracle import Context, Outcome, evaluate
-from .driver import DriveResult, fold_digests
 from .exchange import Exchange, delete_job, plan
 from .model import Failure, RunSettings, Target
 from .report.masking import mask_params
-
-
-def merged(first: DriveResult, then: DriveResult) -> DriveResult:
-    """Two drives of one rule, one after the other, as one."""
-    failure_at = first.requests_to_first_failure
-    if failure_at is None and then.requests_to_first_failure is not None:
-        failure_at = first.requests + then.requests_to_first_failure
-    return DriveResult(
-        cases=first.cases + then.cases,
-        requests=first.requests + then.requests,
-        skipped=first.skipped + then.skipped,
-        failure=first.failure or then.failure,
-        requests_to_first_failure=failure_at,
-        harness_errors=first.harness_errors + then.harness_errors,
-        note="; ".join(n for n in (first.note, then.note) if n),
-        digest=fold_digests(first.digest, then.digest),
-    )
 
 
 def field_template(field: str | None) -> str:

@@ -17,6 +17,9 @@ from ..profile import TargetProfile
 
 #: Seconds within which every request must be answered (protocol.md).
 ANSWER_BOUND = 35.0
+#: Generated cases per generated rule, for every face (``run``, the plugin, ``RunSettings``).
+DEFAULT_MAX_EXAMPLES = 60
+DEFAULT_TIMEOUT = ANSWER_BOUND
 
 
 class Status(enum.StrEnum):
@@ -76,9 +79,9 @@ class Check(Protocol):
 
 @dataclass(frozen=True)
 class RunSettings:
-    max_examples: int = 25  # generated cases per generated rule
+    max_examples: int = DEFAULT_MAX_EXAMPLES  # generated cases per generated rule
     seed: int = 0
-    request_timeout: float = 35.0  # the spec's answer-within bound, plus nothing
+    request_timeout: float = DEFAULT_TIMEOUT  # the spec's answer-within bound, plus nothing
     allow_billable: int | None = None  # None: unlimited (loopback); N: at most N valid submissions
     form: str = "mixed"  # form of generated cases: mixed, tc3-post, tc3-get, v1-get, v1-post
     # Time budget of shrinking a failure; None: the request budget only, so that a recorded
@@ -141,6 +144,10 @@ class RunReport:
     started: str = ""  # ISO 8601 UTC
     endpoint: str | None = None  # where a reproduction should send (None: start the emulator)
     notes: list[str] = field(default_factory=list)  # run-level remarks (cleanup, interruption)
+    interrupted: bool = False  # stopped by Ctrl-C or SIGTERM
+    # A replay: why it did not send exactly the recorded requests; rules whose verdict changed.
+    replay_problems: list[str] = field(default_factory=list)
+    verdict_changes: list[str] = field(default_factory=list)
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status is status)

@@ -195,15 +195,21 @@ def save(
     return path
 
 
-def load(directory: Path) -> tuple[Cassette, RunRecord]:
-    """The cassette (vcrpy, read-only) and run record of a recorded run."""
+def load_record(directory: Path) -> RunRecord:
+    """The run record of a recorded run, without reading its cassette."""
     path = directory / CASSETTE_FILE
     if not path.is_file() or not (directory / RUN_FILE).is_file():
         raise CassetteError(
             f"{directory} holds no recorded run ({CASSETTE_FILE} and {RUN_FILE}); "
             "record one with `tcbatch-contract run --record DIR`"
         )
-    record = RunRecord.from_json((directory / RUN_FILE).read_text(encoding="utf-8"), str(path))
+    return RunRecord.from_json((directory / RUN_FILE).read_text(encoding="utf-8"), str(path))
+
+
+def load(directory: Path) -> tuple[Cassette, RunRecord]:
+    """The cassette (vcrpy, read-only) and run record of a recorded run."""
+    path = directory / CASSETTE_FILE
+    record = load_record(directory)
     try:
         cassette = Cassette.load(
             path=str(path),

@@ -8,15 +8,13 @@ DescribeJobSubmitInfo, terminated and deleted. Replaying sends the same calls th
 the replay transport and judges the recorded answers again: both examples succeed and
 read back as submitted (contract §6).
 
-    python -m tcbatch_contract.recording.examples record cassettes/documented-examples
-    python -m tcbatch_contract.recording.examples replay cassettes/documented-examples
+    tcbatch-contract examples record cassettes/documented-examples
+    tcbatch-contract examples replay cassettes/documented-examples
 """
 
 from __future__ import annotations
 
 import secrets
-import sys
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,19 +66,12 @@ def exchange_examples(transport: Transport, credential: Credential) -> tuple[int
     return calls, problems
 
 
-def record(directory: Path) -> list[str]:
-    """Record the examples against a fresh in-process emulator into ``directory``."""
-    from ..emulator import EmulatorConfig, make_app
-    from ..transport import WsgiTransport
-
-    credential = Credential("AKID" + secrets.token_hex(16), secrets.token_urlsafe(24))
-    config = EmulatorConfig(
-        secret_id=credential.secret_id, secret_key=credential.secret_key, rate_limit=None
-    )
+def record(directory: Path, target: Transport, credential: Credential) -> list[str]:
+    """Record the examples, exchanged with ``target`` (a fresh emulator), into ``directory``."""
     context = KeyContext({"main": credential})
     hidden = [credential.secret_id, credential.secret_key]
     recorder = RecordingTransport(
-        WsgiTransport(make_app(config), host=HOST),
+        target,
         context,
         base_url=f"http://{HOST}",
         secrets=hidden,
@@ -117,20 +108,3 @@ def replay(directory: Path) -> list[str]:
     if unplayed and not problems:
         problems.append(f"{len(unplayed)} recorded exchange(s) were not replayed")
     return problems
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    commands: dict[str, Callable[[Path], list[str]]] = {"record": record, "replay": replay}
-    if len(args) != 2 or args[0] not in commands:
-        print("usage: python -m tcbatch_contract.recording.examples record|replay DIR")
-        return 2
-    problems = commands[args[0]](Path(args[1]))
-    for problem in problems:
-        print(problem)
-    print(f"{args[0]}: {'ok' if not problems else f'{len(problems)} problem(s)'} ({args[1]})")
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

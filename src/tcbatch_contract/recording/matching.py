@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from ..profile import is_env_id
 from ..transport import Credential, WireRequest
 from ..transport.forms import v1_string_to_sign
 from ..wire import signing
@@ -48,7 +49,6 @@ _V1_COMMON = frozenset(
 _LONG = 1024  # strings longer than this are padding: kept by their first characters only
 _DIGEST_OVER = 256  # parameters whose canonical text is longer are kept as a digest
 _JOB_ID = re.compile(r"job-[a-z0-9]{8}")
-_ENV_ID = re.compile(r"env-[a-z0-9]{8}")
 _HARNESS_TOKEN = re.compile(r"tcbc-[0-9a-f]{32}")
 _RANDOM_TAIL = re.compile(r"[0-9a-f]{16}")
 _INTEGER = re.compile(r"(-?\d+)(\.\d+)?")
@@ -218,7 +218,7 @@ def _normal_scalar(name: str, value: str, context: KeyContext) -> str:
         return "***"
     if lowered == "jobid" and _JOB_ID.fullmatch(value) and value not in context.issued_job_ids:
         return "job-<unknown>"
-    if lowered == "envid" and _ENV_ID.fullmatch(value) and value not in context.known_env_ids:
+    if lowered == "envid" and is_env_id(value) and value not in context.known_env_ids:
         return "env-<unknown>"
     if lowered == "clienttoken":
         if _HARNESS_TOKEN.fullmatch(value):

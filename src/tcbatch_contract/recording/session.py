@@ -24,12 +24,12 @@ from ..harness.model import RunReport
 from ..harness.targets import TargetSetup
 from ..profile import TargetProfile
 from ..transport import Credential
-from .cassette import CassetteError, RunRecord, generator_fingerprint, load, save
+from .cassette import CassetteError, RunRecord, generator_fingerprint, load, load_record, save
 from .matching import KeyContext, roles_of
 from .transports import RecordingTransport, ReplayTransport
 
 REPLAY_PREFIX = "replay:"
-#: Run options a replay takes from the recording: argparse name -> run.json settings key.
+#: Run options a replay takes from the recording: option name -> run.json settings key.
 RECORDED_OPTIONS = {
     "seed": "seed",
     "max_examples": "max_examples",
@@ -72,56 +72,22 @@ def replay_record(directory: Path) -> RunRecord:
     return load(directory)[1]
 
 
-def replay_options(args: Any) -> RunRecord | None:
-    """For a ``replay:DIR`` target: its run record, with the run options filled from it."""
-    directory = replay_directory(args.target)
+def replay_run_record(target: str) -> RunRecord | None:
+    """For a ``replay:DIR`` target: its run record (None for any other target).
+
+    ``RunOptions.from_recording`` then takes the run options from it. Only ``run.json`` is
+    read here; the replay target reads (and checks) the cassette.
+    """
+    directory = replay_directory(target)
     if directory is None:
         return None
-    record = replay_record(directory)
+    record = load_record(directory)
     if record.settings.get("examples"):
         raise CassetteError(
             f"{directory} holds the documented examples, not a run: replay them with "
-            f"`python -m tcbatch_contract.recording.examples replay {directory}`"
+            f"`tcbatch-contract examples replay {directory}`"
         )
-    apply_recorded_options(args, record)
     return record
-
-
-def apply_recorded_options(args: Any, record: RunRecord) -> None:
-    """Fill the run options from the recording; refuse ones that contradict it."""
-    given = [name for name in PROFILE_OPTIONS if getattr(args, name, None) not in (None, [], ())]
-    if given:
-        options = ", ".join("--" + name.replace("_", "-") for name in given)
-        raise CassetteError(
-            f"{options}: a replay takes the target profile and credentials from the "
-            "recording; leave these options out"
-        )
-    for name, key in RECORDED_OPTIONS.items():
-        recorded = record.settings.get(key)
-        value = getattr(args, name, None)
-        if name == "rules":
-            value = _rule_set(value)
-            recorded_set = sorted(recorded) if recorded is not None else None
-            if value is not None and value != recorded_set:
-                raise CassetteError(
-                    f"--rules {args.rules}: the run was recorded with "
-                    f"{'--rules ' + ','.join(recorded_set) if recorded_set else 'every rule'}; "
-                    "a replay sends what was recorded, so leave --rules out"
-                )
-            args.rules = ",".join(recorded_set) if recorded_set else None
-            continue
-        if value is not None and value != recorded:
-            raise CassetteError(
-                f"--{name.replace('_', '-')} {value}: the run was recorded with {recorded}; "
-                "leave the option out to replay it"
-            )
-        setattr(args, name, recorded)
-
-
-def _rule_set(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    return sorted({part.strip().upper() for part in value.split(",") if part.strip()})
 
 
 def replay_spec(directory: Path, timeout: float) -> tuple[TargetSetup, list[str]]:
@@ -182,22 +148,23 @@ def recorded(spec: TargetSetup, recorder: RecordingTransport) -> TargetSetup:
     return dataclasses.replace(spec, transport=recorder)
 
 
-def run_options(args: Any) -> dict[str, Any]:
+def run_options(options: Any) -> dict[str, Any]:
     """The options of a run that decide what it sends, as ``run.json`` keeps them."""
+    selected = options.selected_rules
     return {
-        "seed": args.seed,
-        "max_examples": args.max_examples,
-        "form": args.form,
-        "workers": args.workers,
-        "rules": _rule_set(args.rules),
-        "allow_billable": args.allow_billable,
+        "seed": options.seed,
+        "max_examples": options.max_examples,
+        "form": options.form,
+        "workers": options.workers,
+        "rules": sorted(selected) if selected else None,
+        "allow_billable": options.allow_billable,
     }
 
 
 def write_recording(
-    recorder: RecordingTransport, spec: TargetSetup, report: RunReport, args: Any
+    recorder: RecordingTransport, spec: TargetSetup, report: RunReport, options: Any
 ) -> Path:
-    """Write the cassette and run record of a finished run into ``args.record``."""
+    """Write the cassette and run record of a finished run into ``options.record``."""
     from .. import __version__
 
     source = _source(spec)
@@ -220,15 +187,17 @@ def write_recording(
             "denied": spec.denied_credential is not None,
             "token": spec.credential.token is not None,
         },
-        settings=run_options(args),
+        settings=run_options(options),
         verdicts={r.rule: r.status.value for r in report.results},
         generator=generator_fingerprint(),
     )
-    return save(Path(args.record), recorder.interactions, record, recorder.secrets, recorder.scrub)
+    return save(
+        Path(options.record), recorder.interactions, record, recorder.secrets, recorder.scrub
+    )
 
 
 def after_run(
-    args: Any,
+    options: Any,
     spec: TargetSetup,
     report: RunReport,
     recorder: RecordingTransport | None,
@@ -242,9 +211,9 @@ def after_run(
     verdict changed (both [] for a run that is no replay); says what it wrote.
     """
     if recorder is not None and interrupted:
-        print(f"not recorded into {args.record}: the run was interrupted")
+        print(f"not recorded into {options.record}: the run was interrupted")
     elif recorder is not None:
-        written = write_recording(recorder, spec, report, args)
+        written = write_recording(recorder, spec, report, options)
         print(f"recorded {len(recorder.interactions)} exchanges into {written}")
     if replay is None:
         return [], []
@@ -308,13 +277,12 @@ __all__ = [
     "REPLAY_PREFIX",
     "CassetteError",
     "after_run",
-    "apply_recorded_options",
     "record_spec",
     "recorded",
     "replay_directory",
-    "replay_options",
     "replay_problems",
     "replay_record",
+    "replay_run_record",
     "replay_spec",
     "run_options",
     "verdict_changes",

@@ -1,86 +1,76 @@
 """One conformance run per test process, driven rule by rule by the suite's tests.
 
-The pytest options mirror ``tcbatch-contract run`` one for one (``--tcbatch-target`` for
-``--target``...), and are turned into the same argument namespace, so the target, the
-profile, the replay of a recording and the expectations file are read by the very code
-the command line uses. Each test runs the runner on one rule (its checks, then cleanup);
-``RESPONSE-FORM`` judges every answer this process has seen. Under pytest-xdist every
+The pytest options are generated from the run options' table (``--tcbatch-target`` for
+``--target``..., and ``tcbatch_*`` ini twins), and become the same ``RunOptions``, so the
+target, the profile, the replay of a recording and the expectations file are read by the
+very code the command line uses (``config``, ``session``). Each test runs the runner on one
+rule (its checks, then cleanup); ``RESPONSE-FORM`` judges every answer this process has seen. Under pytest-xdist every
 worker is its own process: it starts its own emulator (or replays its own copy of the
 cassette, or talks to the URL).
 """
 
 from __future__ import annotations
 
-import argparse
 from contextlib import ExitStack
 from typing import Any
 
 import pytest
 
-from ..cli._common import UsageError
+from ..config import UsageError
 from ..harness.model import Failure, RuleResult, RunSettings, Status
 
 RESPONSE_FORM = "RESPONSE-FORM"
-#: (pytest option, ``run`` attribute) pairs: every option of the suite.
-OPTIONS = (
-    "target", "region", "known_env_id", "secret_id", "secret_key", "token", "denied_secret_id",
-    "denied_secret_key", "job_quota", "rate_limit", "max_examples", "seed", "rules", "form",
-    "allow_billable", "timeout", "expectations", "live", "connect_to",
-)  # fmt: skip
-_NAMESPACE = pytest.StashKey[argparse.Namespace]()
+_OPTIONS = pytest.StashKey[Any]()
 
 
-def run_arguments(config: pytest.Config) -> argparse.Namespace:
-    """The ``run`` arguments the suite's options stand for (checked, defaults filled)."""
-    cached = config.stash.get(_NAMESPACE, None)
+def run_arguments(config: pytest.Config) -> Any:
+    """The ``RunOptions`` the suite's options stand for (checked, defaults filled)."""
+    cached = config.stash.get(_OPTIONS, None)
     if cached is not None:
         return cached
-    from ..cli import run as cli
+    from .. import config as run_config
+    from ..session import is_builtin_target, url_credential, url_parts, with_recording
 
-    args = argparse.Namespace(
-        **{name: config.getoption(f"tcbatch_{name}") for name in OPTIONS},
-        workers=1,
-        record=None,
-        report=[],
-        junit_xml=None,
-        option_prefix="--tcbatch-",
-    )
+    given = {
+        item.name: config.getoption(run_config.ini_name(item.name))
+        for item in run_config.table()
+        if item.metadata["option"].in_pytest
+    }
     try:
-        cli._replay_record(args)
-        cli._defaults(args)
-        cli._validate(args)
-        if not cli.is_builtin_target(args.target):
-            cli.url_credential(args)  # what ``run`` refuses, refused before anything starts
+        ini = run_config.ini_values(config.getini, str(config.inipath or "the ini file"))
+        options = run_config.resolve(given, files=[ini], prefix="--tcbatch-")
+        # One process, no output files: the suite reports through pytest.
+        options = options.replace(workers=1, max_time=None, record=None, report=[])
+        options = with_recording(options.replace(junit_xml=None))
+        run_config.check_together(options)
+        if not is_builtin_target(options.target):
+            url_parts(options)
+            url_credential(options)  # what ``run`` refuses, refused before anything starts
     except UsageError as exc:
         raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
-    config.stash[_NAMESPACE] = args
-    return args
+    config.stash[_OPTIONS] = options
+    return options
 
 
 def rule_ids(config: pytest.Config) -> list[str]:
     """The rules the suite has a test for: every rule the runner knows, or --tcbatch-rules."""
-    from ..cli import run as cli
-    from ..harness.runner import all_checks, catalogue_rules, known_rule_ids
+    from ..config import known_rules
 
-    args = run_arguments(config)
-    known = known_rule_ids(all_checks(), catalogue_rules())
-    try:
-        selected = cli._selected(args.rules, known, cli.option(args, "rules"))
-    except UsageError as exc:
-        raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
+    selected = run_arguments(config).selected_rules
+    known = known_rules()
     return [rule for rule in known if selected is None or rule in selected or rule == RESPONSE_FORM]
 
 
 def declared(config: pytest.Config) -> dict[str, str]:
     """Rule -> reason, for the rules the expectations file declares unsupported today."""
-    from ..cli import run as cli
-    from ..harness.runner import all_checks, catalogue_rules, known_rule_ids
+    from ..config import known_rules
+    from ..session import expectations
 
-    args = run_arguments(config)
-    if not args.expectations:
+    options = run_arguments(config)
+    if not options.expectations:
         return {}
     try:
-        loaded = cli._expectations(args, known_rule_ids(all_checks(), catalogue_rules()))
+        loaded = expectations(options, known_rules())
     except UsageError as exc:
         raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
     import datetime as dt
@@ -103,44 +93,36 @@ def checked_target(spec: Any, timeout: float) -> Any:
 
 def probe_url_target(config: pytest.Config) -> None:
     """Refuse, once and before any test, a URL target that cannot be checked at all."""
-    from ..cli import run as cli
+    from ..session import build_target, is_builtin_target
 
-    args = run_arguments(config)
-    if cli.is_builtin_target(args.target):
+    options = run_arguments(config)
+    if is_builtin_target(options.target):
         return  # the emulator is in-process; a replay is offline
     with ExitStack() as stack:
         try:
-            spec, _ = cli._target_spec(args, stack)
+            spec = build_target(options, stack).spec
         except UsageError as exc:
             raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
-        checked_target(spec, args.timeout)
+        checked_target(spec, options.timeout)
 
 
 class Suite:
     """The target of this process and the results of the rules run so far."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from ..cli import run as cli
         from ..harness.runner import all_checks, catalogue_rules
+        from ..session import build_target, run_settings
 
         self.args = run_arguments(config)
         self.stack = ExitStack()
         try:
-            self.spec, secrets_used = cli._target_spec(self.args, self.stack)
+            self.spec, secrets_used, _ = build_target(self.args, self.stack)
         except UsageError as exc:
             self.stack.close()
             raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
         self.checks = all_checks()
         self.rules = catalogue_rules()
-        replay = self.args.target.startswith("replay:")
-        self.settings = RunSettings(
-            max_examples=self.args.max_examples,
-            seed=self.args.seed,
-            request_timeout=self.args.timeout,
-            allow_billable=None if self.spec.is_loopback else (self.args.allow_billable or 0),
-            form=self.args.form,
-            shrink_seconds=None if replay else RunSettings.shrink_seconds,
-        )
+        self.settings: RunSettings = run_settings(self.args, self.spec)
         record = getattr(self.spec.transport, "record", None)
         self.live = record.is_live if record is not None else not self.spec.is_loopback
         try:

@@ -16,12 +16,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from .. import API_VERSION
 from ..wire import signing
 from ..wire.flatten import flatten, is_flattenable
 from ._messages import WireRequest
 from .credential import Credential
 
-API_VERSION = "2017-03-12"
 FORMS = ("tc3-post", "tc3-get", "v1-get", "v1-post")
 V1_FORMS = frozenset({"v1-get", "v1-post"})
 JSON_CONTENT = "application/json"

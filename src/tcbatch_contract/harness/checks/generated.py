@@ -32,7 +32,6 @@ from ..judging import (
     field_template,
     harness_error,
     label_codes,
-    merged,
     planned,
     release,
     with_fresh_token,
@@ -54,8 +53,6 @@ class _GeneratedCheck:
 
     def __init__(self) -> None:
         self.stop = threading.Event()
-        self._billable_lock = threading.Lock()
-        self._billable_used = 0
 
     def strategy(self, target: Target) -> st.SearchStrategy[Any]:
         raise NotImplementedError
@@ -79,7 +76,7 @@ class _GeneratedCheck:
         )
         done = self.stop.is_set() or settings.time_up()
         if pre.failure is None and drove.failure is None and not done:
-            drove = merged(drove, self.after(target, settings))
+            drove = drove.merged(self.after(target, settings))
         return self._result(pre, drove, time.monotonic() - started)
 
     def before(self, target: Target, settings: RunSettings) -> DriveResult:
@@ -126,17 +123,9 @@ class _GeneratedCheck:
     def no_cases_reason(self, skipped: int) -> str:
         return "no case could be generated"
 
-    def spend_billable(self, settings: RunSettings, target: Target | None = None) -> bool:
+    def spend_billable(self, settings: RunSettings, target: Target) -> bool:
         """Whether one more valid submission may go (the run's allowance is shared)."""
-        if settings.allow_billable is None:
-            return True
-        if target is not None:
-            return target.allowance.spend(settings.allow_billable)
-        with self._billable_lock:
-            if self._billable_used >= settings.allow_billable:
-                return False
-            self._billable_used += 1
-            return True
+        return target.allowance.spend(settings.allow_billable)
 
 
 class SingleFaultCheck(_GeneratedCheck):
@@ -186,7 +175,7 @@ class SingleFaultCheck(_GeneratedCheck):
         if out.failure is None and not self.stop.is_set():
             vectors = catalogue_cases(self.rule, target.profile)
             judge = lambda case: self.judge(case, 0, target, settings)  # noqa: E731
-            out = merged(out, judge_fixed(vectors, judge, self.stop))
+            out = out.merged(judge_fixed(vectors, judge, self.stop))
         return out
 
     def judge(self, case: Any, pick: int, target: Target, settings: RunSettings) -> Judgement:

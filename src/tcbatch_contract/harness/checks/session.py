@@ -128,7 +128,6 @@ class Session:
         self.notes: list[str] = []
         self.unjudged: list[str] = []  # cases whose premise did not hold, and why
         self.skipped_billable = 0
-        self._billable_used = 0
         self._started = time.monotonic()
         self._offset: float | None = None
 
@@ -203,7 +202,6 @@ class Session:
         if not self.target.allowance.spend(self.settings.allow_billable):
             self.skipped_billable += 1
             return False
-        self._billable_used += 1
         return True
 
     def send(self, request: WireRequest, *, counted: bool) -> ApiResult:

@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 
 from ..determinism import fixed_generation
 from ..driver import DriveResult, Judgement, drive, rule_seed
-from ..judging import merged
 
 try:
     from hypothesis.control import BuildContext
@@ -89,8 +88,7 @@ def sweep(
         for template in templates:
             if stop.is_set() or out.failure is not None:
                 break
-            out = merged(
-                out,
+            out = out.merged(
                 drive(
                     f"{rule}@{template}",
                     strategy_for(template),
