@@ -17,6 +17,7 @@ from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any
 
+from . import _fleet
 from ._common import UsageError, add_profile_arguments
 from ._run_checks import (
     check_outputs,
@@ -119,6 +120,19 @@ def register(subparsers: Any) -> None:
     )
     gen.add_argument("--rules", metavar="ID,...", help="check only these rules")
     gen.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="run the K-th of N deterministic parts of the work (rules, and the cases of the "
+        "big rules); merge the N results with tcbatch-contract merge",
+    )
+    gen.add_argument(
+        "--database",
+        metavar="LOCATION",
+        help="save failures to, and replay them first from, a Hypothesis example database: "
+        "a DIR or redis://HOST:PORT/N; ro: before one reads it only; several, comma-separated "
+        "(default: none, the seed alone)",
+    )
+    gen.add_argument(
         "--form",
         choices=FORMS,
         default=None,
@@ -159,6 +173,7 @@ def register(subparsers: Any) -> None:
     )
     out = parser.add_argument_group("reports")
     out.add_argument("--junit-xml", metavar="FILE", help="write JUnit XML, one testcase per rule")
+    out.add_argument("--result", metavar="FILE", help="write the run's result as JSON (for merge)")
     out.add_argument(
         "--report",
         metavar="FILE",
@@ -181,6 +196,7 @@ def run_command(args: argparse.Namespace) -> int:
     if args.record and replay is not None:
         raise UsageError(f"--record {args.record}: a replay cannot be recorded again")
     check_outputs(args)
+    _fleet.prepare(args)
     if args.max_time is not None and (args.record or replay is not None):
         raise UsageError(
             f"--max-time {args.max_time}: how far a timed run gets depends on the target's "
@@ -297,6 +313,8 @@ def _run(
         form=args.form,
         # Shrinking by request budget only, so that a recording replays the same way.
         shrink_seconds=None if (args.record or replay) else RunSettings.shrink_seconds,
+        database=args.database,
+        shard=args.shard_parts,
     )
     recorder = None
     if args.record:
@@ -351,6 +369,7 @@ def _run(
     for path in args.report:
         write_report(report, path, scrub)
         print(f"report written to {path}")
+    _fleet.write_result(args, report, 130 if runner.stop.is_set() else report.exit_code, scrub)
     if runner.stop.is_set():
         return 130
     if problems:

@@ -132,6 +132,9 @@ def drive(
     shrink_seconds: float | None = SHRINK_SECONDS_BUDGET,
     distinct: Callable[[Any], Hashable] | None = None,
     deadline: float | None = None,
+    database: Any = None,
+    database_key: bytes | None = None,
+    only: range | None = None,
 ) -> DriveResult:
     """Run ``judge(case, pick)`` over ``max_examples`` drawn cases; ``pick`` is 0..9.
 
@@ -141,6 +144,12 @@ def drive(
     again instead (until a failure: shrinking replays cases on purpose), so that the
     budget is not spent on the same fault twice. Past ``deadline`` (``time.monotonic()``)
     no new case is drawn, and shrinking stops where it is.
+
+    ``database`` (a Hypothesis ``ExampleDatabase``, under ``database_key``) replays the
+    failures saved there before drawing anything new, and saves the ones found; None is
+    the seed alone. ``only`` judges just the cases of that index range (a shard's part):
+    the cases before it are drawn and left unsent, so that each part is the very slice of
+    the sequence an unsharded run judges.
     """
     out = DriveResult()
     judged: set[Hashable] = set()
@@ -148,6 +157,7 @@ def drive(
     lock = threading.Lock()
     shrink_started: list[float | None] = [None]
     shrink_requests = [0]
+    index = [0]  # cases that reached the judge (or would have, outside ``only``)
 
     def budget_spent() -> bool:
         if shrink_started[0] is None:
@@ -158,11 +168,16 @@ def drive(
 
     @hsettings(
         max_examples=max_examples,
-        database=None,
+        database=database,
         deadline=None,
         derandomize=False,
         suppress_health_check=list(HealthCheck),
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        phases=(
+            Phase.explicit,
+            *((Phase.reuse,) if database is not None else ()),
+            Phase.generate,
+            Phase.shrink,
+        ),
         report_multiple_bugs=False,
         print_blob=False,
         verbosity=Verbosity.quiet,
@@ -186,6 +201,12 @@ def drive(
                     raise _Exhausted
                 reject()
             judged.add(key)
+        if only is not None and shrink_started[0] is None:
+            index[0] += 1
+            if index[0] > only.stop:
+                raise _Exhausted  # the rest of the sequence is another part's
+            if index[0] - 1 < only.start:
+                return
         judgement = judge(case, pick)
         with lock:
             if not out.tally(judgement):
@@ -202,6 +223,8 @@ def drive(
             out.failure = judgement.failure
         raise _CaseFailed(rule)
 
+    if database_key is not None:
+        property_._hypothesis_internal_database_key = database_key  # type: ignore[attr-defined]
     try:
         with fixed_generation():
             property_()

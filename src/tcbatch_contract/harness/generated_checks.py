@@ -64,8 +64,14 @@ class _GeneratedCheck:
         raise NotImplementedError
 
     def run(self, target: Target, settings: RunSettings) -> RuleResult:
+        from .database import example_database
+        from .shard import case_range
+
         started = time.monotonic()
-        pre = self.before(target, settings)
+        only = case_range(self, settings)  # this shard's part of the cases, or all
+        first, last = only is None or only.first, only is None or only.last
+        pre = self.before(target, settings) if first else DriveResult()
+        database, key = example_database(settings, target.profile, self.rule)
         drove = drive(
             self.rule,
             self.strategy(target),
@@ -76,11 +82,18 @@ class _GeneratedCheck:
             shrink_seconds=settings.shrink_seconds,
             distinct=self.distinct,
             deadline=settings.deadline,
+            database=database,
+            database_key=key,
+            only=None if only is None else only.cases,
         )
         done = self.stop.is_set() or settings.time_up()
-        if pre.failure is None and drove.failure is None and not done:
+        if pre.failure is None and drove.failure is None and not done and last:
             drove = merged(drove, self.after(target, settings))
-        return self._result(pre, drove, time.monotonic() - started)
+        result = self._result(pre, drove, time.monotonic() - started)
+        if only is not None and result.status is Status.ERROR and not result.cases:
+            if not result.harness_errors:  # a shard's empty slice: nothing to judge here
+                result.status, result.reason = Status.SKIP, "no case in this shard's slice"
+        return result
 
     def before(self, target: Target, settings: RunSettings) -> DriveResult:
         """Fixed cases judged ahead of the generated ones (none by default)."""
