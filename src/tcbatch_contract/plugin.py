@@ -58,12 +58,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the URL is the live service: failing assumed rules are contract drift")  # fmt: skip
     add("--tcbatch-connect-to", default=None, metavar="ADDRESS:PORT",
         help="connect there instead of to the URL's host (which is still sent and signed)")  # fmt: skip
+    add("--tcbatch-database", default=None, metavar="LOCATION",
+        help="Hypothesis example database shared with runs and fuzzers: DIR, "
+        "redis://HOST:PORT/N, ro: to read only, comma-separated (docs/fleet.md)")  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "tcbatch: a test of the tcbatch-contract conformance suite (one rule)"
     )
+    database = config.getoption("tcbatch_database", None)
+    if database:
+        # The suite's fuzz tests (and HypoFuzz) save and replay through the shared database.
+        from tcbatch_contract.suite._session import use_database
+
+        use_database(config, database)
     if _suite_options_given(config):
         # Refuse a bad value at once (exit status 4, one line), as ``run`` does; and a URL
         # target that cannot be checked at all (unreachable, not the API, credential

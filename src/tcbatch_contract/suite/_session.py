@@ -25,7 +25,7 @@ RESPONSE_FORM = "RESPONSE-FORM"
 OPTIONS = (
     "target", "region", "known_env_id", "secret_id", "secret_key", "token", "denied_secret_id",
     "denied_secret_key", "job_quota", "rate_limit", "max_examples", "seed", "rules", "form",
-    "allow_billable", "timeout", "expectations", "live", "connect_to",
+    "allow_billable", "timeout", "expectations", "live", "connect_to", "database",
 )  # fmt: skip
 _NAMESPACE = pytest.StashKey[argparse.Namespace]()
 
@@ -35,6 +35,7 @@ def run_arguments(config: pytest.Config) -> argparse.Namespace:
     cached = config.stash.get(_NAMESPACE, None)
     if cached is not None:
         return cached
+    from ..cli import _fleet
     from ..cli import run as cli
 
     args = argparse.Namespace(
@@ -49,12 +50,28 @@ def run_arguments(config: pytest.Config) -> argparse.Namespace:
         cli._replay_record(args)
         cli._defaults(args)
         cli._validate(args)
+        _fleet.prepare(args)
         if not cli.is_builtin_target(args.target):
             cli.url_credential(args)  # what ``run`` refuses, refused before anything starts
     except UsageError as exc:
         raise pytest.UsageError(f"tcbatch-contract: {exc}") from None
     config.stash[_NAMESPACE] = args
     return args
+
+
+def use_database(config: pytest.Config, value: str) -> None:
+    """Make ``value`` (a ``--tcbatch-database`` location) Hypothesis's database for this
+    session: the suite's fuzz tests and HypoFuzz then share the team's finds."""
+    from hypothesis import settings
+
+    from ..harness.database import DatabaseError, open_database
+
+    try:
+        database = open_database(value, check=True)
+    except DatabaseError as exc:
+        raise pytest.UsageError(f"tcbatch-contract: --tcbatch-database {exc}") from None
+    settings.register_profile("tcbatch-contract", database=database)
+    settings.load_profile("tcbatch-contract")
 
 
 def rule_ids(config: pytest.Config) -> list[str]:
@@ -140,6 +157,7 @@ class Suite:
             allow_billable=None if self.spec.is_loopback else (self.args.allow_billable or 0),
             form=self.args.form,
             shrink_seconds=None if replay else RunSettings.shrink_seconds,
+            database=self.args.database,
         )
         record = getattr(self.spec.transport, "record", None)
         self.live = record.is_live if record is not None else not self.spec.is_loopback
