@@ -119,11 +119,21 @@ def test_keys_name_the_rule_the_profile_shape_the_form_and_the_strategies() -> N
     profile = TargetProfile(known_env_ids=("env-aaaaaaaa",), job_quota=5)
     key = database_key("B6", profile, "mixed")
     assert key.startswith(b"tcbatch-contract:B6:")
-    assert database_key("B6", TargetProfile(known_env_ids=("env-bbbbbbbb",), job_quota=5), "mixed") == key
+    assert (
+        database_key("B6", TargetProfile(known_env_ids=("env-bbbbbbbb",), job_quota=5), "mixed")
+        == key
+    )
     assert database_key("B7", profile, "mixed") != key
     assert database_key("B6", TargetProfile(known_env_ids=("env-aaaaaaaa",)), "mixed") != key
     assert database_key("B6", profile, "v1-get") != key
-    assert database_key("B6", TargetProfile(region="ap-shanghai", known_env_ids=("env-aaaaaaaa",), job_quota=5), "mixed") != key
+    assert (
+        database_key(
+            "B6",
+            TargetProfile(region="ap-shanghai", known_env_ids=("env-aaaaaaaa",), job_quota=5),
+            "mixed",
+        )
+        != key
+    )
     assert len(strategy_version()) == 16
 
 

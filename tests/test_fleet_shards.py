@@ -129,7 +129,6 @@ def test_an_unwritable_result_is_refused_before_the_run(tmp_path, capsys) -> Non
 
 def test_the_deal_is_the_same_whatever_the_shard_and_covers_every_check() -> None:
     from tcbatch_contract.harness.runner import all_checks
-
     from tcbatch_contract.harness.workers import check_key
 
     checks, again = all_checks(), all_checks()  # as two runners build them

@@ -25,7 +25,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("files", nargs="+", metavar="FILE.json", help="run --result files")
     parser.add_argument("--result", metavar="FILE", help="write the merged result (JSON)")
-    parser.add_argument("--junit-xml", metavar="FILE", help="write JUnit XML, one testcase per rule")
+    parser.add_argument(
+        "--junit-xml", metavar="FILE", help="write JUnit XML, one testcase per rule"
+    )
     parser.add_argument(
         "--report",
         metavar="FILE",

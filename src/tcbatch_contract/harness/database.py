@@ -185,7 +185,9 @@ def profile_shape(profile: Any, form: str) -> str:
 def database_key(rule: str, profile: Any, form: str) -> bytes:
     """The key of ``rule``'s examples for this profile shape, form and strategy version."""
     text = f"{rule}|{profile_shape(profile, form)}|strategies={strategy_version()}"
-    return KEY_PREFIX + rule.encode() + b":" + hashlib.sha256(text.encode()).hexdigest()[:32].encode()
+    return (
+        KEY_PREFIX + rule.encode() + b":" + hashlib.sha256(text.encode()).hexdigest()[:32].encode()
+    )
 
 
 def example_database(settings: Any, profile: Any, rule: str) -> tuple[Any, bytes | None]:

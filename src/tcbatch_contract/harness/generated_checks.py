@@ -90,9 +90,9 @@ class _GeneratedCheck:
         if pre.failure is None and drove.failure is None and not done and last:
             drove = merged(drove, self.after(target, settings))
         result = self._result(pre, drove, time.monotonic() - started)
-        if only is not None and result.status is Status.ERROR and not result.cases:
-            if not result.harness_errors:  # a shard's empty slice: nothing to judge here
-                result.status, result.reason = Status.SKIP, "no case in this shard's slice"
+        empty = result.status is Status.ERROR and not result.cases and not result.harness_errors
+        if only is not None and empty:  # a shard's empty slice: nothing to judge here
+            result.status, result.reason = Status.SKIP, "no case in this shard's slice"
         return result
 
     def before(self, target: Target, settings: RunSettings) -> DriveResult:

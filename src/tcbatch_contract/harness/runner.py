@@ -185,9 +185,9 @@ class Runner(Scheduling):
         owner = owners(wanted, shard.count) if shard is not None else {}
         for check in wanted:
             covered.add(check.rule)
-            if shard is not None and owner.get(id(check), 1) != shard.index:
-                if id(check) in owner or needs_met(self._needs(check), profile):
-                    continue  # another shard's check; a split check is every shard's
+            elsewhere = shard is not None and owner.get(id(check), 1) != shard.index
+            if elsewhere and (id(check) in owner or needs_met(self._needs(check), profile)):
+                continue  # another shard's check; a split check is every shard's
             rule = self.rules.get(check.rule)
             missing = needs_met(self._needs(check), profile)
             if missing:

@@ -5,8 +5,10 @@ then a verdict). A fuzzer needs something else: ordinary ``@given`` tests it can
 hours, choosing which one to feed. Here each generated rule (every single-fault rule,
 VALID, FUZZ) is such a test: it draws a case from the rule's strategy, judges it exactly as
 the run does (the oracle's label checked first, then the target's answer) and fails on a
-broken contract. Under plain pytest they run a few examples each (``-m tcbatch_fuzz`` to
-select them); under ``hypothesis fuzz`` they run until stopped. With
+broken contract. The module is not named ``test_*`` so that the suite's rule-by-rule run
+leaves it out; name it to run it: ``pytest --pyargs tcbatch_contract.suite.fuzz`` runs a
+few examples of each, ``hypothesis fuzz -- --pyargs tcbatch_contract.suite.fuzz`` runs
+them until stopped. With
 ``--tcbatch-database`` the failures they find are saved to, and replayed first from, the
 shared example database (docs/fleet.md).
 """
@@ -18,7 +20,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 
 #: Strategies that draw large jobs, filter, and take a live target's time; not nested_given,
 #: which HypoFuzz refuses to see suppressed.
