@@ -145,9 +145,29 @@ def test_locations_read_ro_and_commas() -> None:
     ]
 
 
+def test_a_github_artifact_is_read_only_and_multiplexed_with_a_directory(tmp_path) -> None:
+    from hypothesis.database import (
+        DirectoryBasedExampleDatabase,
+        GitHubArtifactDatabase,
+        MultiplexedDatabase,
+        ReadOnlyDatabase,
+    )
+
+    from tcbatch_contract.harness.database import open_database
+
+    database = open_database(f"{tmp_path / 'local'},github:acme/batch-target/examples")
+    assert isinstance(database, MultiplexedDatabase)
+    local, remote = database._wrapped
+    assert isinstance(local, DirectoryBasedExampleDatabase)
+    assert isinstance(remote, ReadOnlyDatabase)
+    assert isinstance(remote._wrapped, GitHubArtifactDatabase)
+    assert (remote._wrapped.owner, remote._wrapped.artifact_name) == ("acme", "examples")
+
+
 @pytest.mark.parametrize(
     ("value", "fragment"),
     [
+        ("github:acme", "give github:OWNER/REPO"),
         ("redis://127.0.0.1:1/0", "Redis does not answer"),
         ("redis://127.0.0.1:6379/x", "give redis://HOST:PORT/N"),
         ("ro:", "after ro:"),

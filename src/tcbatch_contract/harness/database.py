@@ -14,6 +14,11 @@ read-only (a pull request from a fork reads the team's finds and writes none):
     .tcbatch/examples                          a directory
     redis://127.0.0.1:6379/0                   a Redis database (host, port, db number)
     .tcbatch/examples,ro:redis://ci:6379/0     write locally, read the shared one too
+    .tcbatch/examples,github:OWNER/REPO        and a GitHub Actions artifact (read-only)
+
+``github:OWNER/REPO[/ARTIFACT]`` is Hypothesis's ``GitHubArtifactDatabase``: the latest
+artifact (default name ``hypothesis-example-db``) that the repository's CI uploaded from a
+directory database, read with the token in ``GITHUB_TOKEN``; always read-only.
 
 A key is the rule, the target profile's shape (Region, Regions, whether compute
 environments, a quota, a rate limit, a denied credential are given), the request form, and
@@ -36,6 +41,7 @@ from urllib.parse import urlsplit
 KEY_PREFIX = b"tcbatch-contract:"
 REDIS_PREFIX = b"tcbatch-contract-example:"
 READ_ONLY = "ro:"
+GITHUB = "github:"
 
 _opened: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -55,6 +61,10 @@ class Location:
     @property
     def is_redis(self) -> bool:
         return self.text.startswith("redis://")
+
+    @property
+    def is_github(self) -> bool:
+        return self.text.startswith(GITHUB)
 
 
 def locations(value: str) -> list[Location]:
@@ -87,6 +97,9 @@ def open_database(value: str | None, *, check: bool = False) -> Any:
 
         opened = []
         for location in locations(value):
+            if location.is_github:
+                opened.append(ReadOnlyDatabase(_github(location)))
+                continue
             database = _redis(location, check) if location.is_redis else _directory(location, check)
             opened.append(ReadOnlyDatabase(database) if location.read_only else database)
         database = opened[0] if len(opened) == 1 else MultiplexedDatabase(*opened)
@@ -113,6 +126,17 @@ def _directory(location: Location, check: bool) -> Any:
                     "another directory, or prefix it with ro: to read it only"
                 ) from None
     return DirectoryBasedExampleDatabase(path)
+
+
+def _github(location: Location) -> Any:
+    from hypothesis.database import GitHubArtifactDatabase
+
+    parts = location.text.removeprefix(GITHUB).split("/")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise DatabaseError(
+            f"{location.text}: give github:OWNER/REPO or github:OWNER/REPO/ARTIFACT"
+        )
+    return GitHubArtifactDatabase(*parts)
 
 
 def redis_address(text: str) -> tuple[str, int, int]:
