@@ -214,6 +214,16 @@ def database_key(rule: str, profile: Any, form: str) -> bytes:
     )
 
 
+def field_key(rule: str, template: str, profile: Any, form: str) -> bytes:
+    """The key of the failures found in one field of ``rule`` (its per-field sweep)."""
+    return database_key(f"{rule}@{template}", profile, form)
+
+
+def saved_fields(database: Any, keys: dict[str, bytes]) -> list[str]:
+    """The fields (of ``keys``: field -> key) that have failures saved, in that order."""
+    return [field for field, key in keys.items() if next(iter(database.fetch(key)), None)]
+
+
 def example_database(settings: Any, profile: Any, rule: str) -> tuple[Any, bytes | None]:
     """(database, key) for ``rule`` under ``settings.database``; (None, None) without one."""
     value = getattr(settings, "database", None)

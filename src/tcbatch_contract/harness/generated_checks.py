@@ -185,7 +185,9 @@ class SingleFaultCheck(_GeneratedCheck):
         ``sweep``), then the catalogue's vectors of the rule: its hand-picked near misses,
         which drawing reaches by chance."""
         from ..strategies import rule_fields, single_fault
+        from .database import example_database, field_key
 
+        database, _ = example_database(settings, target.profile, self.rule)
         out = sweep(
             self.rule,
             [t for t in rule_fields(self.rule) if t not in self.reached],
@@ -195,11 +197,46 @@ class SingleFaultCheck(_GeneratedCheck):
             max_examples=settings.max_examples,
             stop=self.stop,
             shrink_seconds=settings.shrink_seconds,
+            database=database,
+            key_for=lambda template: field_key(self.rule, template, target.profile, settings.form),
         )
         if out.failure is None and not self.stop.is_set():
             vectors = catalogue_cases(self.rule, target.profile)
             judge = lambda case: self.judge(case, 0, target, settings)  # noqa: E731
             out = merged(out, judge_fixed(vectors, judge, self.stop))
+        return out
+
+    def before(self, target: Target, settings: RunSettings) -> DriveResult:
+        """The failures a run before found in one field of the rule (``after``), saved in
+        the example database: replayed first, each in its field."""
+        from ..strategies import rule_fields, single_fault
+        from .database import example_database, field_key, saved_fields
+
+        database, _ = example_database(settings, target.profile, self.rule)
+        out = DriveResult()
+        if database is None:
+            return out
+        keys = {
+            t: field_key(self.rule, t, target.profile, settings.form)
+            for t in rule_fields(self.rule)
+        }
+        for template in saved_fields(database, keys):
+            if out.failure is not None or self.stop.is_set():
+                break
+            out = merged(
+                out,
+                drive(
+                    f"{self.rule}@{template}",
+                    single_fault(self.rule, target.profile, field=template),
+                    lambda case, pick: self.judge(case, pick, target, settings),
+                    max_examples=1,
+                    run_seed=settings.seed,
+                    stop=self.stop,
+                    shrink_seconds=settings.shrink_seconds,
+                    database=database,
+                    database_key=keys[template],
+                ),
+            )
         return out
 
     def judge(self, case: Any, pick: int, target: Target, settings: RunSettings) -> Judgement:
