@@ -219,9 +219,14 @@ def field_key(rule: str, template: str, profile: Any, form: str) -> bytes:
     return database_key(f"{rule}@{template}", profile, form)
 
 
+def has_saved(database: Any, key: bytes) -> bool:
+    """Whether ``database`` holds a saved failure under ``key``."""
+    return next(iter(database.fetch(key)), None) is not None
+
+
 def saved_fields(database: Any, keys: dict[str, bytes]) -> list[str]:
     """The fields (of ``keys``: field -> key) that have failures saved, in that order."""
-    return [field for field, key in keys.items() if next(iter(database.fetch(key)), None)]
+    return [field for field, key in keys.items() if has_saved(database, key)]
 
 
 def example_database(settings: Any, profile: Any, rule: str) -> tuple[Any, bytes | None]:

@@ -70,8 +70,12 @@ class _GeneratedCheck:
         started = time.monotonic()
         only = case_range(self, settings)  # this shard's part of the cases, or all
         first, last = only is None or only.first, only is None or only.last
-        pre = self.before(target, settings) if first else DriveResult()
         database, key = example_database(settings, target.profile, self.rule)
+        pre = DriveResult()
+        if first:  # failures saved by runs before, then the fixed cases
+            pre = self.replay_saved(target, settings, database, key)
+            if pre.failure is None:
+                pre = merged(pre, self.before(target, settings))
         drove = drive(
             self.rule,
             self.strategy(target),
@@ -98,6 +102,38 @@ class _GeneratedCheck:
     def before(self, target: Target, settings: RunSettings) -> DriveResult:
         """Fixed cases judged ahead of the generated ones (none by default)."""
         return DriveResult()
+
+    def replay_saved(
+        self, target: Target, settings: RunSettings, database: Any, key: bytes | None
+    ) -> DriveResult:
+        """The failures runs before saved in the example database, judged before anything
+        else (the fixed cases included); nothing without a database or saved failures."""
+        from .database import has_saved
+
+        if database is None or key is None or not has_saved(database, key):
+            return DriveResult()
+        return self._replay(self.rule, self.strategy(target), target, settings, database, key)
+
+    def _replay(
+        self,
+        name: str,
+        strategy: st.SearchStrategy[Any],
+        target: Target,
+        settings: RunSettings,
+        database: Any,
+        key: bytes,
+    ) -> DriveResult:
+        return drive(
+            name,
+            strategy,
+            lambda case, pick: self.judge(case, pick, target, settings),
+            max_examples=1,  # the saved cases; one drawn case when none fails any more
+            run_seed=settings.seed,
+            stop=self.stop,
+            shrink_seconds=settings.shrink_seconds,
+            database=database,
+            database_key=key,
+        )
 
     def after(self, target: Target, settings: RunSettings) -> DriveResult:
         """Cases judged after the generated ones passed (none by default)."""
@@ -206,36 +242,26 @@ class SingleFaultCheck(_GeneratedCheck):
             out = merged(out, judge_fixed(vectors, judge, self.stop))
         return out
 
-    def before(self, target: Target, settings: RunSettings) -> DriveResult:
-        """The failures a run before found in one field of the rule (``after``), saved in
-        the example database: replayed first, each in its field."""
+    def replay_saved(
+        self, target: Target, settings: RunSettings, database: Any, key: bytes | None
+    ) -> DriveResult:
+        """The saved failures of the rule, then those its per-field sweep (``after``) saved,
+        each in its field."""
         from ..strategies import rule_fields, single_fault
-        from .database import example_database, field_key, saved_fields
+        from .database import field_key, saved_fields
 
-        database, _ = example_database(settings, target.profile, self.rule)
-        out = DriveResult()
+        out = super().replay_saved(target, settings, database, key)
         if database is None:
             return out
-        keys = {
-            t: field_key(self.rule, t, target.profile, settings.form)
-            for t in rule_fields(self.rule)
-        }
+        profile, form = target.profile, settings.form
+        keys = {t: field_key(self.rule, t, profile, form) for t in rule_fields(self.rule)}
         for template in saved_fields(database, keys):
             if out.failure is not None or self.stop.is_set():
                 break
+            strategy = single_fault(self.rule, profile, field=template)
+            name = f"{self.rule}@{template}"
             out = merged(
-                out,
-                drive(
-                    f"{self.rule}@{template}",
-                    single_fault(self.rule, target.profile, field=template),
-                    lambda case, pick: self.judge(case, pick, target, settings),
-                    max_examples=1,
-                    run_seed=settings.seed,
-                    stop=self.stop,
-                    shrink_seconds=settings.shrink_seconds,
-                    database=database,
-                    database_key=keys[template],
-                ),
+                out, self._replay(name, strategy, target, settings, database, keys[template])
             )
         return out
 
