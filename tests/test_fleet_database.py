@@ -94,6 +94,15 @@ def test_a_failure_shared_through_redis_is_the_next_runs_first_case(tmp_path: Pa
         assert again.status is Status.FAIL and again.requests_to_first_failure <= FEW
 
 
+def test_a_failure_the_field_sweep_found_is_replayed_first(tmp_path: Path) -> None:
+    folder = str(tmp_path / "examples")
+    first = result(run(folder, mutant="s4-integral-float", examples=3))
+    # Past the three drawn cases: the sweep over the rule's fields found it.
+    assert first.status is Status.FAIL and first.requests_to_first_failure > 3 + FEW
+    again = result(run(folder, mutant="s4-integral-float", examples=3))
+    assert again.status is Status.FAIL and again.requests_to_first_failure <= FEW
+
+
 def test_a_read_only_view_replays_but_writes_nothing(tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
