@@ -154,3 +154,14 @@ def test_case_ranges_tile_the_sequence() -> None:
     assert [p.first for p in parts] == [True, False, False]
     assert [p.last for p in parts] == [False, False, True]
     assert case_range(check, RunSettings(max_examples=10)) is None
+
+
+def test_a_coverage_object_is_allowed_and_carried_through_the_merge(runs, tmp_path) -> None:
+    document = load(runs["1"])
+    document["coverage"] = {"rules": {"B6": ["Job.Dependences"]}}
+    jsonschema.Draft202012Validator(schema()).validate(document)
+    edited, merged = tmp_path / "s1.json", tmp_path / "merged.json"
+    edited.write_text(json.dumps(document), "utf-8")
+    argv = ["merge", str(edited), str(runs["2"]), str(runs["3"]), "--result", str(merged)]
+    assert main(argv) == 0
+    assert load(merged)["coverage"] == document["coverage"]
