@@ -140,7 +140,7 @@ def main() -> None:
             f"| {row['kind']} | `{row['mutant']}` | {row['rule']} | {alone['first']} | "
             f"{a['first']} | {b['first']} | {a['s']:.1f} | {b['s']:.1f} |"
         )
-    lines.append("")
+    lines += ["", ""]
     Path(args.out).write_text("\n".join(lines), "utf-8")
     print(f"written to {args.out}")
 
