@@ -189,6 +189,12 @@ def test_a_bad_database_is_exit_2_naming_the_option(value: str, fragment: str, c
     assert "--database" in err and fragment in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_recording_takes_no_database(tmp_path: Path, capsys) -> None:
+    argv = ["run", "--database", str(tmp_path / "db"), "--record", str(tmp_path / "rec")]
+    assert main(argv) == 2
+    assert "--database" in capsys.readouterr().err
+
+
 def test_an_unwritable_database_directory_is_exit_2(tmp_path: Path, capsys) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")

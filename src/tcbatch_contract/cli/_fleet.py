@@ -23,6 +23,11 @@ def prepare(args: argparse.Namespace) -> None:
     except ShardError as exc:
         raise UsageError(f"{option(args, 'shard')} {exc}") from None
     database = getattr(args, "database", None)
+    if database is not None and (getattr(args, "record", None) or _replay(args)):
+        raise UsageError(
+            f"{option(args, 'database')} {database}: a recording or a replay sends what the "
+            "seed alone draws; leave --database out"
+        )
     if database is not None:
         try:
             open_database(database, check=True)
