@@ -46,10 +46,11 @@ def pytest_configure(config: pytest.Config) -> None:
         # target that cannot be checked at all (unreachable, not the API, credential
         # refused) once, here, rather than with an error in every test. Under xdist the
         # controller has probed before any worker starts.
-        from tcbatch_contract.suite import declared, probe_url_target, rule_ids
+        from tcbatch_contract.suite import declared, probe_url_target, rule_ids, use_database
 
         rule_ids(config)
         declared(config)
+        use_database(config)
         if not hasattr(config, "workerinput"):
             probe_url_target(config)
 

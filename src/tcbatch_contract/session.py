@@ -237,6 +237,40 @@ def url_credential(options: RunOptions) -> tuple[Any, str]:
     return found
 
 
+def check_fleet_options(options: RunOptions) -> None:
+    """``--shard`` and ``--database``: refuse what cannot work together, and a database
+    that cannot be opened, before anything is sent."""
+    from .harness.database import DatabaseError, open_database
+
+    one_sequence = options.record or options.is_replay
+    if options.database is not None and one_sequence:
+        raise UsageError(
+            f"{options.spelling('database')} {options.database}: a recording or a replay "
+            "sends what the seed alone draws; leave it out"
+        )
+    if options.shard is not None and one_sequence:
+        raise UsageError(
+            f"{options.spelling('shard')} {options.shard}: a recording or a replay is one "
+            "whole run; leave it out"
+        )
+    if options.database is not None:
+        try:
+            open_database(options.database, check=True)
+        except DatabaseError as exc:
+            raise UsageError(f"{options.spelling('database')} {exc}") from None
+
+
+def write_result(options: RunOptions, report: Any, exit_code: int, scrub: Any) -> None:
+    """``--result FILE``: the run's result document, when asked for."""
+    if not options.result:
+        return
+    from .harness.result import write_result as write
+
+    rules = sorted(options.selected_rules) if options.selected_rules else None
+    write(report, options.result, exit_code=exit_code, scrub=scrub, rules=rules)
+    print(f"result written to {options.result}")
+
+
 def run_settings(options: RunOptions, spec: Any) -> Any:
     """The harness's settings of a run of ``options`` against ``spec``."""
     from .harness.model import RunSettings
@@ -251,6 +285,8 @@ def run_settings(options: RunOptions, spec: Any) -> Any:
         shrink_seconds=None
         if (options.record or options.is_replay)
         else RunSettings.shrink_seconds,
+        database=options.database,
+        shard=options.shard_parts,
     )
 
 

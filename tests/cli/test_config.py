@@ -149,6 +149,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "workers": ("2", 2),
     "max_time": ('"90s"', "90s"),
     "rules": ('"s1,b9"', "s1,b9"),
+    "database": ('"fleet-db"', "fleet-db"),
     "form": ('"v1-get"', "v1-get"),
     "live": ("true", True),
     "allow_billable": ("2", 2),
@@ -156,6 +157,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "connect_to": ('"127.0.0.1:9"', "127.0.0.1:9"),
     "expectations": ('"declared.yaml"', "declared.yaml"),
     "junit_xml": ('"out.xml"', "out.xml"),
+    "result": ('"result.json"', "result.json"),
     "report": ('["r.md", "r.html"]', ["r.md", "r.html"]),
 }
 

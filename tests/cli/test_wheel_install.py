@@ -181,3 +181,18 @@ def test_the_checkout_holds_no_symbolic_link() -> None:
     links = [p for name in PACKAGE_DIRS for p in (ROOT / name).rglob("*") if p.is_symlink()]
     links += [ROOT / name for name in SOURCES if (ROOT / name).is_symlink()]
     assert links == []
+
+
+def test_the_wheel_carries_the_result_schema_and_writes_results_that_match_it(
+    venv: tuple[Path, Path], tmp_path: Path
+) -> None:
+    python, _ = venv
+    _run(python, "-m", "tcbatch_contract", "run", "--rules", "B1", "--max-examples", "2",
+         "--workers", "1", "--result", "r.json", cwd=tmp_path)  # fmt: skip
+    check = (
+        "import json, jsonschema, tcbatch_contract.harness.result as r; "
+        "jsonschema.Draft202012Validator(r.schema()).validate(json.load(open('r.json'))); "
+        "print(r.__file__)"
+    )
+    done = _run(python, "-c", check, cwd=tmp_path)
+    assert str(ROOT) not in done.stdout and "site-packages" in done.stdout

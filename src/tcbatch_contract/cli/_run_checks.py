@@ -26,6 +26,8 @@ def check_outputs(args: argparse.Namespace) -> None:
     """Refuse, before anything is sent, an output that could not be written after the run."""
     if args.junit_xml:
         check_output_file("--junit-xml", args.junit_xml)
+    if getattr(args, "result", None):
+        check_output_file("--result", args.result)
     reports = args.report if isinstance(args.report, list) else [args.report]
     for path in filter(None, reports):
         check_output_file("--report", path)

@@ -127,7 +127,7 @@ def parse_duration(text: str | None) -> float | None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from ..session import build_target
+    from ..session import build_target, check_fleet_options
 
     options = options_from_args(args)
     if getattr(args, "show_config", False):
@@ -137,6 +137,7 @@ def run_command(args: argparse.Namespace) -> int:
     if options.record and options.is_replay:
         raise UsageError(f"--record {options.record}: a replay cannot be recorded again")
     check_outputs(options)
+    check_fleet_options(options)
     if options.max_time is not None and (options.record or options.is_replay):
         raise UsageError(
             f"--max-time {options.max_time}: how far a timed run gets depends on the target's "
@@ -176,7 +177,7 @@ def _run(options: RunOptions, built: Any, scrub: Any, stack: ExitStack) -> int:
     from ..harness.report.console import Progress, results_table, summary_lines
     from ..harness.report.document import write_report
     from ..harness.report.junit import write_junit
-    from ..session import run
+    from ..session import run, write_result
 
     with _sigterm_as_interrupt():
         report = run(options, stack=stack, built=built, scrub=scrub, progress=Progress())
@@ -190,6 +191,7 @@ def _run(options: RunOptions, built: Any, scrub: Any, stack: ExitStack) -> int:
     for path in options.report:
         write_report(report, path, scrub)
         print(f"report written to {path}")
+    write_result(options, report, 130 if report.interrupted else report.exit_code, scrub)
     if report.interrupted:
         return 130
     if report.replay_problems:

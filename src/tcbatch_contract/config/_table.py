@@ -19,6 +19,7 @@ from ._values import (
     check_region,
     check_report,
     check_rules,
+    check_shard,
     duration_seconds,
     known_rules,
     parse_flag,
@@ -149,6 +150,18 @@ class RunOptions:
         None, metavar="ID,...", check=check_rules, shown="none",
         help="check only these rules (ids in any case)",
     )  # fmt: skip
+    shard: str | None = option(
+        None, metavar="K/N", check=check_shard, shown="repr", in_pytest=False, in_file=False,
+        help="run the K-th of N deterministic parts of the work (rules, and the cases of the "
+        "big rules); merge the N results with tcbatch-contract merge",
+    )  # fmt: skip
+    database: str | None = option(
+        None, metavar="LOCATION",
+        help="save failures to, and replay them first from, a Hypothesis example database: "
+        "a DIR or redis://HOST:PORT/N; ro: before one reads it only; several, comma-separated "
+        "(docs/fleet.md)",
+        default_text="none: the seed alone",
+    )  # fmt: skip
     form: str = option(
         "mixed", choices=FORMS, help="request form of generated cases (mixed: mostly tc3-post)"
     )
@@ -186,6 +199,10 @@ class RunOptions:
         None, group=REPORTS, metavar="FILE", in_pytest=False,
         help="write JUnit XML, one testcase per rule",
     )  # fmt: skip
+    result: str | None = option(
+        None, group=REPORTS, metavar="FILE", in_pytest=False,
+        help="write the run's result as JSON (versioned schema; tcbatch-contract merge reads it)",
+    )  # fmt: skip
     report: list[str] = option(  # noqa: RUF009 (a field, as field() is)
         [], group=REPORTS, kind="list", metavar="FILE", in_pytest=False, check=check_report,
         help="write a report: FILE.md or FILE.html (repeatable)",
@@ -202,6 +219,13 @@ class RunOptions:
     def max_seconds(self) -> float | None:
         """``--max-time`` in seconds (None: no time limit)."""
         return duration_seconds(self.max_time)
+
+    @property
+    def shard_parts(self) -> Any:
+        """``--shard`` as a ``harness.shard.Shard`` (None: the whole run)."""
+        from ..harness.shard import parse_shard
+
+        return parse_shard(self.shard)
 
     @property
     def is_replay(self) -> bool:

@@ -127,3 +127,14 @@ def known_rules() -> list[str]:
     from ..harness.runner import all_checks, catalogue_rules, known_rule_ids
 
     return known_rule_ids(all_checks(), catalogue_rules())
+
+
+def check_shard(value: str) -> str | None:
+    """``K/N`` with 1 <= K <= N (``harness.shard`` reads it)."""
+    from ..harness.shard import ShardError, parse_shard
+
+    try:
+        parse_shard(value)
+    except ShardError as exc:
+        return str(exc).split(": ", 1)[-1]  # the value is quoted by the caller
+    return None

@@ -116,6 +116,7 @@ class _DriveState:
     repeats: int = 0  # drawn cases skipped as already judged: bounded, drawing costs time
     shrink_started: float | None = None  # when the first failure was found
     shrink_requests: int = 0  # requests sent while shrinking
+    index: int = 0  # cases that reached the judge (or would have, outside ``only``)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -173,6 +174,9 @@ def drive(
     shrink_seconds: float | None = SHRINK_SECONDS_BUDGET,
     distinct: Callable[[Any], Hashable] | None = None,
     deadline: float | None = None,
+    database: Any = None,
+    database_key: bytes | None = None,
+    only: range | None = None,
 ) -> DriveResult:
     """Run ``judge(case, pick)`` over ``max_examples`` drawn cases; ``pick`` is 0..9.
 
@@ -182,17 +186,28 @@ def drive(
     again instead (until a failure: shrinking replays cases on purpose), so that the
     budget is not spent on the same fault twice. Past ``deadline`` (``time.monotonic()``)
     no new case is drawn, and shrinking stops where it is.
+
+    ``database`` (a Hypothesis ``ExampleDatabase``, under ``database_key``) replays the
+    failures saved there before drawing anything new, and saves the ones found; None is
+    the seed alone. ``only`` judges just the cases of that index range (a shard's part):
+    the cases before it are drawn and left unsent, so that each part is the very slice of
+    the sequence an unsharded run judges.
     """
     out = DriveResult()
     state = _DriveState(shrink_seconds)
 
     @hsettings(
         max_examples=max_examples,
-        database=None,
+        database=database,
         deadline=None,
         derandomize=False,
         suppress_health_check=list(HealthCheck),
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        phases=(
+            Phase.explicit,
+            *((Phase.reuse,) if database is not None else ()),
+            Phase.generate,
+            Phase.shrink,
+        ),
         report_multiple_bugs=False,
         print_blob=False,
         verbosity=Verbosity.quiet,
@@ -216,6 +231,12 @@ def drive(
                     raise _Exhausted
                 reject()
             state.judged.add(key)
+        if only is not None and not state.shrinking:
+            state.index += 1
+            if state.index > only.stop:
+                raise _Exhausted  # the rest of the sequence is another part's
+            if state.index - 1 < only.start:
+                return
         judgement = judge(case, pick)
         with state.lock:
             if not out.tally(judgement):
@@ -232,6 +253,8 @@ def drive(
             out.failure = judgement.failure
         raise _CaseFailed(rule)
 
+    if database_key is not None:
+        property_._hypothesis_internal_database_key = database_key  # type: ignore[attr-defined]
     try:
         with fixed_generation():
             property_()

@@ -89,6 +89,10 @@ class RunSettings:
     shrink_seconds: float | None = 20.0
     # ``time.monotonic()`` past which no new case is drawn (``--max-time``); None: no limit.
     deadline: float | None = None
+    # ``--database``: where failures are saved and replayed first (harness.database); None:
+    # the seed alone. ``--shard``: this run's part of the work (harness.shard.Shard).
+    database: str | None = None
+    shard: Any = None
 
     def time_up(self) -> bool:
         """Whether the run's time budget is spent."""

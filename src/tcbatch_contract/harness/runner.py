@@ -36,6 +36,7 @@ from .driver import fold_digests
 from .exchange import delete_job
 from .model import ANSWER_BOUND, Check, Failure, RuleResult, RunReport, RunSettings, Status
 from .scheduling import Scheduling, worker_count
+from .shard import owners
 from .targets import Observer, TargetFactory
 
 #: Rules whose checks change state other checks depend on: run alone, after the others.
@@ -180,13 +181,16 @@ class Runner(Scheduling):
         exclusive: list[Check] = []
         decided: list[RuleResult] = []
         covered: set[str] = set()
-        for check in self.checks:
-            if not self._wanted(check.rule):
-                continue
+        shard = self.settings.shard  # this run's part of the work (harness.shard), or all
+        wanted = [check for check in self.checks if self._wanted(check.rule)]
+        owner = owners(wanted, shard.count) if shard is not None else {}
+        for check in wanted:
             covered.add(check.rule)
+            elsewhere = shard is not None and owner.get(id(check), 1) != shard.index
+            if elsewhere and (id(check) in owner or needs_met(self._needs(check), profile)):
+                continue  # another shard's check; a split check is every shard's
             rule = self.rules.get(check.rule)
-            needs = list(getattr(rule, "needs", ()) or ()) + list(getattr(check, "needs", ()) or ())
-            missing = needs_met(dict.fromkeys(needs), profile)
+            missing = needs_met(self._needs(check), profile)
             if missing:
                 options = ", ".join(_NEED_OPTIONS.get(n, n) for n in missing)
                 decided.append(
@@ -201,7 +205,7 @@ class Runner(Scheduling):
                 exclusive.append(check)
             else:
                 parallel.append(check)
-        for rule_id in self.rule_order:
+        for rule_id in self.rule_order if shard is None or shard.index == 1 else ():
             if rule_id not in covered and self._wanted(rule_id):
                 decided.append(
                     RuleResult(
@@ -212,6 +216,11 @@ class Runner(Scheduling):
                     )
                 )
         return parallel, exclusive, decided
+
+    def _needs(self, check: Check) -> dict[str, None]:
+        rule = self.rules.get(check.rule)
+        needs = list(getattr(rule, "needs", ()) or ()) + list(getattr(check, "needs", ()) or ())
+        return dict.fromkeys(needs)
 
     # ---- running --------------------------------------------------------------------
 

@@ -29,7 +29,13 @@ def run_arguments(config: pytest.Config) -> Any:
     if cached is not None:
         return cached
     from .. import config as run_config
-    from ..session import is_builtin_target, url_credential, url_parts, with_recording
+    from ..session import (
+        check_fleet_options,
+        is_builtin_target,
+        url_credential,
+        url_parts,
+        with_recording,
+    )
 
     given = {
         item.name: config.getoption(run_config.ini_name(item.name))
@@ -43,6 +49,7 @@ def run_arguments(config: pytest.Config) -> Any:
         options = options.replace(workers=1, max_time=None, record=None, report=[])
         options = with_recording(options.replace(junit_xml=None))
         run_config.check_together(options)
+        check_fleet_options(options)
         if not is_builtin_target(options.target):
             url_parts(options)
             url_credential(options)  # what ``run`` refuses, refused before anything starts
@@ -221,3 +228,21 @@ def _failure_lines(failure: Failure, json: Any, mask_params: Any) -> list[str]:
         payload = json.dumps(mask_params(failure.params), ensure_ascii=True)
         lines.append(f"  payload ({failure.form}): {payload[:2000]}")
     return lines
+
+
+def use_database(config: pytest.Config) -> None:
+    """Make ``--tcbatch-database`` Hypothesis's database for this session: the suite's
+    fuzz tests (and HypoFuzz) then save and replay through the team's shared database."""
+    from hypothesis import settings
+
+    from ..harness.database import DatabaseError, open_database
+
+    location = run_arguments(config).database
+    if not location:
+        return
+    try:
+        database = open_database(location, check=True)
+    except DatabaseError as exc:
+        raise pytest.UsageError(f"tcbatch-contract: --tcbatch-database {exc}") from None
+    settings.register_profile("tcbatch-contract", database=database)
+    settings.load_profile("tcbatch-contract")

@@ -61,8 +61,18 @@ class _GeneratedCheck:
         raise NotImplementedError
 
     def run(self, target: Target, settings: RunSettings) -> RuleResult:
+        from ..database import example_database
+        from ..shard import case_range
+
         started = time.monotonic()
-        pre = self.before(target, settings)
+        only = case_range(self, settings)  # this shard's part of the cases, or all
+        first, last = only is None or only.first, only is None or only.last
+        database, key = example_database(settings, target.profile, self.rule)
+        pre = DriveResult()
+        if first:  # failures saved by runs before, then the fixed cases
+            pre = self.replay_saved(target, settings, database, key)
+            if pre.failure is None:
+                pre = pre.merged(self.before(target, settings))
         drove = drive(
             self.rule,
             self.strategy(target),
@@ -73,15 +83,54 @@ class _GeneratedCheck:
             shrink_seconds=settings.shrink_seconds,
             distinct=self.distinct,
             deadline=settings.deadline,
+            database=database,
+            database_key=key,
+            only=None if only is None else only.cases,
         )
         done = self.stop.is_set() or settings.time_up()
-        if pre.failure is None and drove.failure is None and not done:
+        if pre.failure is None and drove.failure is None and not done and last:
             drove = drove.merged(self.after(target, settings))
-        return self._result(pre, drove, time.monotonic() - started)
+        result = self._result(pre, drove, time.monotonic() - started)
+        empty = result.status is Status.ERROR and not result.cases and not result.harness_errors
+        if only is not None and empty:  # a shard's empty slice: nothing to judge here
+            result.status, result.reason = Status.SKIP, "no case in this shard's slice"
+        return result
 
     def before(self, target: Target, settings: RunSettings) -> DriveResult:
         """Fixed cases judged ahead of the generated ones (none by default)."""
         return DriveResult()
+
+    def replay_saved(
+        self, target: Target, settings: RunSettings, database: Any, key: bytes | None
+    ) -> DriveResult:
+        """The failures runs before saved in the example database, judged before anything
+        else (the fixed cases included); nothing without a database or saved failures."""
+        from ..database import has_saved
+
+        if database is None or key is None or not has_saved(database, key):
+            return DriveResult()
+        return self._replay(self.rule, self.strategy(target), target, settings, database, key)
+
+    def _replay(
+        self,
+        name: str,
+        strategy: st.SearchStrategy[Any],
+        target: Target,
+        settings: RunSettings,
+        database: Any,
+        key: bytes,
+    ) -> DriveResult:
+        return drive(
+            name,
+            strategy,
+            lambda case, pick: self.judge(case, pick, target, settings),
+            max_examples=1,  # the saved cases; one drawn case when none fails any more
+            run_seed=settings.seed,
+            stop=self.stop,
+            shrink_seconds=settings.shrink_seconds,
+            database=database,
+            database_key=key,
+        )
 
     def after(self, target: Target, settings: RunSettings) -> DriveResult:
         """Cases judged after the generated ones passed (none by default)."""
@@ -161,7 +210,9 @@ class SingleFaultCheck(_GeneratedCheck):
         ``sweep``), then the catalogue's vectors of the rule: its hand-picked near misses,
         which drawing reaches by chance."""
         from ...strategies import rule_fields, single_fault
+        from ..database import example_database, field_key
 
+        database, _ = example_database(settings, target.profile, self.rule)
         out = sweep(
             self.rule,
             [t for t in rule_fields(self.rule) if t not in self.reached],
@@ -171,11 +222,36 @@ class SingleFaultCheck(_GeneratedCheck):
             max_examples=settings.max_examples,
             stop=self.stop,
             shrink_seconds=settings.shrink_seconds,
+            database=database,
+            key_for=lambda template: field_key(self.rule, template, target.profile, settings.form),
         )
         if out.failure is None and not self.stop.is_set():
             vectors = catalogue_cases(self.rule, target.profile)
             judge = lambda case: self.judge(case, 0, target, settings)  # noqa: E731
             out = out.merged(judge_fixed(vectors, judge, self.stop))
+        return out
+
+    def replay_saved(
+        self, target: Target, settings: RunSettings, database: Any, key: bytes | None
+    ) -> DriveResult:
+        """The saved failures of the rule, then those its per-field sweep (``after``) saved,
+        each in its field."""
+        from ..database import field_key, saved_fields
+        from ...strategies import rule_fields, single_fault
+
+        out = super().replay_saved(target, settings, database, key)
+        if database is None:
+            return out
+        profile, form = target.profile, settings.form
+        keys = {t: field_key(self.rule, t, profile, form) for t in rule_fields(self.rule)}
+        for template in saved_fields(database, keys):
+            if out.failure is not None or self.stop.is_set():
+                break
+            strategy = single_fault(self.rule, profile, field=template)
+            name = f"{self.rule}@{template}"
+            out = out.merged(
+                self._replay(name, strategy, target, settings, database, keys[template])
+            )
         return out
 
     def judge(self, case: Any, pick: int, target: Target, settings: RunSettings) -> Judgement:

@@ -53,6 +53,22 @@ def _draw_one(strategy: st.SearchStrategy[Any], seed: int) -> tuple[Any, int] | 
     return None
 
 
+def _choices_of(strategy: st.SearchStrategy[Any], seed: int) -> bytes | None:
+    """The choice sequence :func:`_draw_one` made for ``seed``, as a database entry: the
+    same draw again (drawing is deterministic), its choices kept this time."""
+    from hypothesis.database import choices_to_bytes
+
+    for attempt in range(ATTEMPTS):
+        data = ConjectureData(random=Random(seed + attempt))
+        try:
+            with BuildContext(data, wrapped_test=_no_test):
+                data.draw(strategy), data.draw(_PICK)
+        except StopTest:
+            continue
+        return choices_to_bytes(data.choices)
+    return None
+
+
 def _no_test() -> None:  # pragma: no cover - a build context's placeholder
     pass
 
@@ -81,8 +97,11 @@ def sweep(
     max_examples: int,
     stop: threading.Event,
     shrink_seconds: float | None,
+    database: Any = None,
+    key_for: Callable[[str], bytes | None] = lambda template: None,
 ) -> DriveResult:
-    """Judge one drawn case per template until one fails; shrink that one on its field."""
+    """Judge one drawn case per template until one fails; shrink that one on its field
+    (saving it in ``database``, when given, under ``key_for(template)``)."""
     out = DriveResult()
     if not ONE_PASS:  # pragma: no cover - another Hypothesis
         for template in templates:
@@ -110,6 +129,14 @@ def sweep(
             continue
         out.requests_to_first_failure = out.requests
         out.failure = judgement.failure
+        if database is not None and key_for(template) is not None:
+            # The failing draw itself, so that the next run replays it even if the
+            # shrinking run below finds no failure of its own.
+            seed = rule_seed(run_seed, f"{rule}@{template}")
+            with fixed_generation():
+                entry = _choices_of(strategy_for(template), seed)
+            if entry is not None:
+                database.save(key_for(template), entry)
         shrunk = drive(
             f"{rule}@{template}",
             strategy_for(template),
@@ -118,6 +145,8 @@ def sweep(
             run_seed=run_seed,
             stop=stop,
             shrink_seconds=shrink_seconds,
+            database=database,
+            database_key=None if database is None else key_for(template),
         )
         out.cases += shrunk.cases
         out.requests += shrunk.requests

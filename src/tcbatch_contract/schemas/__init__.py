@@ -1,0 +1,1 @@
+"""JSON Schemas of the files tcbatch-contract writes (read with importlib.resources)."""
