@@ -157,6 +157,13 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help="record the run into DIR (a vcrpy cassette, secrets scrubbed) for --target replay:DIR",
     )
+    gen.add_argument(
+        "--min-coverage",
+        metavar="PCT|DIM=PCT,...",
+        help="fail (exit 1, status insufficient-coverage) when the run exercised less of the "
+        "contract: one percentage for every dimension, or pairs of rules, fields, enums, "
+        "forms, boundaries, transitions (e.g. boundaries=80,enums=100); default: not judged",
+    )
     out = parser.add_argument_group("reports")
     out.add_argument("--junit-xml", metavar="FILE", help="write JUnit XML, one testcase per rule")
     out.add_argument(
@@ -330,6 +337,8 @@ def _run(
             f"{args.target} stopped answering during the run ({runner.gone.detail}); "
             "no verdict: run again once the target is back"
         )
+    if report.coverage is not None:
+        report.coverage.minimum = getattr(args, "coverage_minimum", None) or {}
     scrub = scrub or Scrubber(secrets_used)
     try:
         problems, changes = recording.after_run(
@@ -385,6 +394,7 @@ def _validate(args: argparse.Namespace) -> None:
         name = option(args, "timeout")
         raise UsageError(f"{name} {args.timeout}: give a positive number of seconds")
     args.max_seconds = parse_duration(args.max_time)
+    args.coverage_minimum = _coverage_minimum(args)
     if args.region is not None and not _REGION.fullmatch(args.region):
         name = option(args, "region")
         raise UsageError(f"{name} {args.region!r}: a Region looks like ap-guangzhou")
@@ -408,6 +418,18 @@ def _validate(args: argparse.Namespace) -> None:
             )
     if not is_builtin_target(args.target):
         url_parts(args)
+
+
+def _coverage_minimum(args: argparse.Namespace) -> dict[str, float]:
+    value = getattr(args, "min_coverage", None)
+    if value is None:
+        return {}
+    from ..harness.coverage_map import MinimumError, parse_minimum
+
+    try:
+        return parse_minimum(value)
+    except MinimumError as exc:
+        raise UsageError(f"{option(args, 'min-coverage')} {value!r}: {exc}") from None
 
 
 def _selected(value: str | None, known: list[str], name: str = "--rules") -> set[str] | None:

@@ -259,6 +259,8 @@ class Runner(Scheduling):
         results = _merge(results)
         results.append(self._response_form_result(results))
         results = sorted(results, key=lambda r: _rank(r.rule, self.rule_order))
+        from .coverage_map import build as coverage_map
+
         return RunReport(
             target=target_name,
             profile=self.targets.spec.profile,
@@ -268,6 +270,7 @@ class Runner(Scheduling):
             started=started,
             endpoint=endpoint,
             notes=notes,
+            coverage=coverage_map([r.coverage for r in results]),
         )
 
     def signal_stop(self) -> None:
@@ -313,6 +316,7 @@ class Runner(Scheduling):
             result.seconds = time.monotonic() - clock
         if not result.requests:
             result.requests = observer.requests
+        result.coverage = observer.coverage
         if result.code is None:
             result.code = _code(self.rules.get(check.rule))
         if not (getattr(check, "judges_response_form", False) and result.failures):
@@ -449,8 +453,17 @@ def _merge(results: list[RuleResult]) -> list[RuleResult]:
             requests_to_first_failure=first,
             harness_errors=other.harness_errors + result.harness_errors,
             digest=fold_digests(other.digest, result.digest),
+            coverage=_merged_tally(other.coverage, result.coverage),
         )
     return list(merged.values())
+
+
+def _merged_tally(first: Any, then: Any) -> Any:
+    if first is None or then is None:
+        return first if then is None else then
+    from .coverage import Tally
+
+    return Tally().merge(first).merge(then)
 
 
 def _rank(rule: str, order: list[str]) -> tuple[int, int, str]:

@@ -1,0 +1,323 @@
+"""The contract-coverage map: what a run actually exercised, measured on the wire.
+
+A verdict of "pass" says nothing of what was not sent. A short CI run may never put a
+JobName of exactly 60 characters on the wire, never send a V1 GET, never terminate a job
+twice; such a target passes for lack of asking. So every answered request of a run is
+tallied here, from the request as it was sent (the JSON body, or the flattened query or
+form read back by the type table) and the answer that came:
+
+* **rules**: the catalogue rules the request broke, by the oracle's reading of what was
+  sent (for the rules a body alone cannot show, P1-P11, B30 and B31: the rule of the check
+  that sent it), and for each rule the fields (list indices as ``*``) it was broken in;
+* **enums**: each value of each enumeration of the contract that was sent;
+* **forms**: the request forms used (TC3 POST and GET, V1 GET and POST);
+* **boundaries**: for each limit of the contract, whether limit - 1, limit and limit + 1
+  were sent (for a lower bound: bound - 1, bound, bound + 1);
+* **transitions**: (state of the job, action) pairs seen: a job submitted, terminated or
+  deleted by the run, then described, terminated, deleted or submitted again with its
+  ClientToken, and ids the run never created.
+
+The denominators come from the contract data (the catalogue, the oracle's limits and
+enumerations, the strategies' field table), never from a target. A :class:`Tally` is
+filled per check (in whatever process ran it) and merged; :class:`CoverageMap` is the
+run's, with ``to_dict()`` for machine-readable results. ``--min-coverage`` is judged by
+:mod:`.coverage_minimum`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ..oracle import _limits as limits
+
+FORMS = ("tc3-post", "tc3-get", "v1-get", "v1-post")
+DIMENSIONS = ("rules", "fields", "enums", "forms", "boundaries", "transitions")
+JOB_ACTIONS = ("DescribeJob", "DescribeJobSubmitInfo", "TerminateJob", "DeleteJob")
+STATES = ("unknown", "submitted", "terminated", "deleted")
+#: Every (state, action) pair the contract defines an answer for (§6, §7).
+TRANSITIONS: tuple[tuple[str, str], ...] = (
+    ("new", "SubmitJob"),
+    ("submitted", "SubmitJob"),  # the same ClientToken again: the first JobId back
+    ("deleted", "SubmitJob"),  # the token of a deleted job: still the first JobId
+    *((state, action) for state in STATES for action in JOB_ACTIONS),
+)
+#: Rules a request body cannot show: credited to the check that sent the request.
+_CONTEXT_RULES = frozenset({"B30", "B31"})
+_V1_COMMON = frozenset(
+    ("Action", "Version", "Region", "Timestamp", "Nonce", "SecretId", "SignatureMethod",
+     "Signature", "Token", "Language", "RequestClient")
+)  # fmt: skip
+#: The answers that show a job action reached the job (or its absence).
+_JOB_ANSWERS = frozenset({"ResourceNotFound.Job", "InvalidParameter.JobIdMalformed"})
+_INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.|$)")
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """One limit: ``kind`` is ``length`` (code points), ``count`` (list items) or
+    ``value``; ``side`` is ``max`` or ``min``."""
+
+    type_name: str
+    member: str
+    kind: str
+    side: str
+    limit: int
+
+    @property
+    def name(self) -> str:
+        what = {"length": "length of ", "count": "items in ", "value": ""}[self.kind]
+        return f"{what}{self.type_name}.{self.member} ({self.side} {self.limit})"
+
+    @property
+    def points(self) -> tuple[int, int, int]:
+        return (self.limit - 1, self.limit, self.limit + 1)
+
+
+def boundaries() -> tuple[Boundary, ...]:
+    """The contract's limits (§3), from the oracle's tables."""
+    return (
+        Boundary("Job", "JobName", "length", "max", limits.JOB_NAME_MAX),
+        Boundary("Job", "JobDescription", "length", "max", limits.JOB_DESCRIPTION_MAX),
+        Boundary("Task", "TaskName", "length", "max", limits.TASK_NAME_MAX),
+        Boundary("Notification", "TopicName", "length", "max", limits.TOPIC_NAME_MAX),
+        Boundary("SubmitJobRequest", "ClientToken", "length", "max", limits.CLIENT_TOKEN_MAX),
+        Boundary("EnvData", "InstanceTypes", "count", "max", limits.INSTANCE_TYPES_MAX),
+        Boundary("Job", "Tags", "count", "max", limits.TAGS_MAX),
+        Boundary("Task", "MaxRetryCount", "value", "max", limits.TASK_MAX_RETRY),
+        Boundary("Task", "ResourceMaxRetryCount", "value", "max", limits.TASK_RESOURCE_MAX_RETRY),
+        Boundary("Docker", "MaxRetryCount", "value", "max", limits.DOCKER_MAX_RETRY),
+        Boundary("Job", "Priority", "value", "max", limits.PRIORITY_MAX),
+        Boundary("Task", "MaxConcurrentNum", "value", "max", limits.MAX_CONCURRENT_NUM_MAX),
+        Boundary("Docker", "DelayOnRetry", "value", "min", limits.DELAY_ON_RETRY_MIN),
+        Boundary("Docker", "DelayOnRetry", "value", "max", limits.DELAY_ON_RETRY_MAX),
+        Boundary("Task", "TaskInstanceNum", "value", "min", 1),  # B18: 0 is refused
+        Boundary("LoginSettings", "Password", "length", "min", limits.PASSWORD_MIN),
+        Boundary("LoginSettings", "Password", "length", "max", limits.PASSWORD_MAX),
+    )
+
+
+def enumerations() -> dict[str, frozenset[str]]:
+    """``Type.Member`` -> its values: §4 and the enumerations of B27 and B28."""
+    out = {f"{t}.{m}": values for (t, m), values in limits.ENUMS.items()}
+    out["SystemDisk.DiskType"] = limits.SYSTEM_DISK_TYPES
+    out["DataDisk.DiskType"] = limits.DATA_DISK_TYPES
+    out["InternetAccessible.InternetChargeType"] = limits.INTERNET_CHARGE_TYPES
+    out["EnvData.InstanceChargeType"] = limits.INSTANCE_CHARGE_TYPES
+    return out
+
+
+@dataclass
+class Tally:
+    """What the answered requests of one check exercised (mergeable, picklable)."""
+
+    requests: int = 0
+    rule_fields: dict[str, set[str]] = field(default_factory=dict)
+    enum_values: set[tuple[str, str]] = field(default_factory=set)
+    forms: set[str] = field(default_factory=set)
+    boundary_points: set[tuple[int, int]] = field(default_factory=set)  # (boundary, point)
+    transitions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # -> answers
+    jobs: dict[str, str] = field(default_factory=dict)  # JobId -> state, as this check saw it
+
+    def merge(self, other: Tally | None) -> Tally:
+        if other is None or other is self:
+            return self
+        self.requests += other.requests
+        for rule, fields in other.rule_fields.items():
+            self.rule_fields.setdefault(rule, set()).update(fields)
+        self.enum_values |= other.enum_values
+        self.forms |= other.forms
+        self.boundary_points |= other.boundary_points
+        for pair, answers in other.transitions.items():
+            self.transitions.setdefault(pair, set()).update(answers)
+        return self
+
+    def note(
+        self,
+        check_rule: str,
+        form: str,
+        action: str | None,
+        request: Any,
+        response: Any,
+        profile: Any,
+    ) -> None:
+        """Count one answered request (``request``/``response``: the wire objects)."""
+        self.requests += 1
+        self.forms.add(form)
+        if check_rule.startswith("P") or check_rule in _CONTEXT_RULES:
+            self.rule_fields.setdefault(check_rule, set())
+        region, params = read_params(form, request)
+        if params is None or action is None:
+            return
+        answer = response.response if isinstance(response.response, dict) else {}
+        code = response.code
+        if action == "SubmitJob":
+            self._submitted(params, region, profile, answer, code)
+        elif action in JOB_ACTIONS and isinstance(params.get("JobId"), str):
+            self._job_action(action, params["JobId"], code)
+
+    def _submitted(
+        self, params: dict[str, Any], region: str | None, profile: Any, answer: dict, code: Any
+    ) -> None:
+        from ..oracle import Context, evaluate
+
+        context = Context.from_profile(profile, region=region or profile.region)
+        for violation in evaluate("SubmitJob", params, context).violations:
+            if not violation.alternative:
+                template = _INDEX.sub("*", violation.path)
+                if violation.rule == "S3":  # the field table names the object holding it
+                    template = template.rpartition(".")[0]
+                self.rule_fields.setdefault(violation.rule, set()).add(template)
+        _walk(params, "SubmitJobRequest", self)
+        job_id = answer.get("JobId")
+        if code is None and isinstance(job_id, str):
+            state = self.jobs.get(job_id)
+            pair = ("new", "SubmitJob") if state is None else (state, "SubmitJob")
+            self.transitions.setdefault(pair, set()).add("success")
+            self.jobs.setdefault(job_id, "submitted")
+
+    def _job_action(self, action: str, job_id: str, code: str | None) -> None:
+        if code is not None and code not in _JOB_ANSWERS:
+            return  # refused before the job was looked at (a protocol or parameter fault)
+        state = self.jobs.get(job_id, "unknown")
+        self.transitions.setdefault((state, action), set()).add(code or "success")
+        if code is None and action == "TerminateJob" and state == "submitted":
+            self.jobs[job_id] = "terminated"
+        elif code is None and action == "DeleteJob" and state in ("submitted", "terminated"):
+            self.jobs[job_id] = "deleted"
+
+
+def _walk(value: Any, type_name: str, tally: Tally) -> None:
+    """Tally the enumerated values and the boundary points of one request tree."""
+    from ..typetable import SCALARS, types
+
+    members = types().get(type_name)
+    if members is None or not isinstance(value, dict):
+        return
+    enums = enumerations()
+    for name, item in value.items():
+        member = members.get(name)
+        if member is None:
+            continue
+        key = f"{type_name}.{name}"
+        for index, bound in enumerate(boundaries()):
+            if (bound.type_name, bound.member) == (type_name, name):
+                measured = _measure(bound.kind, item)
+                if measured is not None and measured in bound.points:
+                    tally.boundary_points.add((index, measured))
+        items = item if member.is_list and isinstance(item, list) else [item]
+        for element in items:
+            if key in enums and isinstance(element, str) and element in enums[key]:
+                tally.enum_values.add((key, element))
+            elif member.elem not in SCALARS:
+                _walk(element, member.elem, tally)
+
+
+def _measure(kind: str, value: Any) -> int | None:
+    if kind == "length":
+        return len(value) if isinstance(value, str) else None
+    if kind == "count":
+        return len(value) if isinstance(value, list) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def read_params(form: str, request: Any) -> tuple[str | None, dict[str, Any] | None]:
+    """(Region, params) of a request as a target reads them; params None when unreadable."""
+    if form == "tc3-post":
+        try:
+            params = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return request.header("X-TC-Region"), None
+        return request.header("X-TC-Region"), params if isinstance(params, dict) else None
+    if form == "tc3-get":
+        return request.header("X-TC-Region"), _unflatten(parse_qsl(request.query, True))
+    text = request.query if form == "v1-get" else request.body.decode("utf-8", "replace")
+    pairs = parse_qsl(text, keep_blank_values=True)
+    region = next((v for k, v in pairs if k == "Region"), None)
+    return region, _unflatten([(k, v) for k, v in pairs if k not in _V1_COMMON])
+
+
+def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """``Job.Tasks.0.TaskName=x`` pairs as nested params, values coerced by the type table
+    (None for what no target could read: a gap in a list, a name both leaf and parent)."""
+    root: dict[str, Any] = {}
+    try:
+        for name, text in pairs:
+            parts = name.split(".")
+            node: Any = root
+            for part, after in itertools.pairwise(parts):
+                node = _child(node, part, [] if after.isdigit() else {})
+            _set(node, parts[-1], text)
+        return _coerce(_lists(root), "SubmitJobRequest")  # type: ignore[return-value]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _child(node: Any, part: str, empty: Any) -> Any:
+    if isinstance(node, dict):
+        return node.setdefault(part, empty) if part not in node else node[part]
+    index = int(part)
+    while len(node) <= index:
+        node.append(None)
+    if node[index] is None:
+        node[index] = empty
+    return node[index]
+
+
+def _set(node: Any, part: str, text: str) -> None:
+    if isinstance(node, dict):
+        node[part] = text
+        return
+    index = int(part)
+    while len(node) <= index:
+        node.append(None)
+    node[index] = text
+
+
+def _lists(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    if isinstance(value, list):
+        if any(v is None for v in value):
+            raise ValueError("a gap in a list")
+        return [_lists(v) for v in value]
+    return value
+
+
+def _coerce(value: Any, type_name: str | None) -> Any:
+    from ..typetable import SCALARS, types
+
+    if not isinstance(value, dict):
+        return value
+    members = types().get(type_name or "", {})
+    out: dict[str, Any] = {}
+    for name, item in value.items():
+        member = members.get(name)
+        if member is None:
+            out[name] = item
+            continue
+        elem = member.elem
+        items = item if member.is_list and isinstance(item, list) else None
+        if items is not None:
+            out[name] = [
+                _coerce(x, elem) if elem not in SCALARS else _scalar(x, elem) for x in items
+            ]
+        else:
+            out[name] = _coerce(item, elem) if elem not in SCALARS else _scalar(item, elem)
+    return out
+
+
+def _scalar(text: Any, elem: str) -> Any:
+    if not isinstance(text, str):
+        return text
+    if elem == "bool" and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if elem in ("int64", "uint64") and re.fullmatch(r"-?[0-9]+", text):
+        return int(text)
+    return text
