@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from ._common import ArgumentParser, UsageError
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS = ("run", "expect", "rules", "generate", "emulator", "mutation_score")
+COMMANDS = ("run", "diff", "expect", "rules", "generate", "emulator", "mutation_score")
 #: The exit status when the reader of the output went away (128 + SIGPIPE, as a shell has).
 BROKEN_PIPE = 141
 
