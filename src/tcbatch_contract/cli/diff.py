@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from types import SimpleNamespace
 from typing import Any
 
-from ._common import UsageError, add_profile_arguments
+from ._common import UsageError, add_profile_arguments, check_output_file
 
 DEFAULT_MAX_EXAMPLES = 20
 FORMS = ("mixed", "tc3-post", "tc3-get", "v1-get", "v1-post")
@@ -67,6 +67,12 @@ def register(subparsers: Any) -> None:
     )
     gen.add_argument("--form", choices=FORMS, default="mixed", help="request form (default mixed)")
     gen.add_argument("--timeout", type=float, default=35.0, metavar="S", help="per-request limit")
+    gen.add_argument(
+        "--no-shrink",
+        action="store_true",
+        help="show the smallest drawn request of each difference as drawn, without shrinking "
+        "it (quicker); by default Hypothesis shrinks each one (at most 20 s each)",
+    )
     gen.add_argument("--json", metavar="FILE", help="also write the differences as JSON")
     parser.set_defaults(func=diff_command)
 
@@ -88,6 +94,8 @@ def diff_command(args: argparse.Namespace) -> int:
             name, other = (f"--{n.replace('_', '-')}" for n in (first, second))
             raise UsageError(f"give {name} and {other} together, or neither")
     rules = _rules(args.rules)
+    if args.json:
+        check_output_file("--json", args.json)
     with ExitStack() as stack:
         config = _emulator_config(args)
         specs = [_spec(args, name, config, stack, i) for i, name in enumerate(args.target)]
@@ -102,6 +110,7 @@ def diff_command(args: argparse.Namespace) -> int:
         settings = RunSettings(
             max_examples=args.max_examples, seed=args.seed, request_timeout=args.timeout,
             allow_billable=None, form=args.form,
+            shrink_seconds=0.0 if args.no_shrink else RunSettings.shrink_seconds,
         )  # fmt: skip
         differ = Differ(sides[0], sides[1], settings)
         try:

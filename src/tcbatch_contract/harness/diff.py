@@ -173,7 +173,7 @@ class Differ:
         count = self.groups[key].count
 
         def judge(case: Any, pick: int) -> Judgement:
-            judgement = self.judge(rule, case, pick)
+            judgement = self.judge(rule, case, pick, only=key)
             if judgement.failure is not None and judgement.failure.summary != repr(key):
                 judgement.failure = None
             return judgement
@@ -181,9 +181,10 @@ class Differ:
         self._drive(rule, strategy, judge, shrink=True)
         self.groups[key].count = count
 
-    def judge(self, rule: str, case: Any, pick: int) -> Judgement:
+    def judge(self, rule: str, case: Any, pick: int, only: tuple | None = None) -> Judgement:
         """Send one case to both sides; a difference is kept and returned as a failure
-        (whose summary names its group), so that a shrinking drive can follow it."""
+        (whose summary names its group), so that a shrinking drive can follow it; with
+        ``only``, differences of other groups are not kept (a shrink follows one group)."""
         a, b = self.sides
         params = getattr(case, "params", case)
         if not isinstance(params, dict):
@@ -212,7 +213,7 @@ class Differ:
             said = verdict(outcome, codes, arrived)  # type: ignore[arg-type]
             if detail:
                 said = _read_back_verdict(detail)
-            key = self._keep(rule, case, sent, form, region, answers, said, outcome, detail)
+            key = self._keep(rule, case, sent, form, region, answers, said, outcome, detail, only)
             failure = Failure(rule, repr(key), outcome.to_dict(), {"answers": list(answers)})
             return Judgement(requests=requests, failure=failure)
         return Judgement(requests=requests)
@@ -238,7 +239,7 @@ class Differ:
                 detail.append(f"{action} reads back differently, and the contract allows both")
         return detail, requests
 
-    def _keep(self, rule, case, sent, form, region, answers, said, outcome, detail) -> tuple:
+    def _keep(self, rule, case, sent, form, region, answers, said, outcome, detail, only) -> tuple:
         template = field_template(getattr(case, "field", None)) or None
         key = (rule, template, answers if not detail else ("read-back",), said)
         expected = outcome.to_dict()
@@ -248,6 +249,8 @@ class Differ:
             ]
         found = Difference(rule, template, mask_params(sent), form, region, answers, said,
                            expected, detail)  # fmt: skip
+        if only is not None and key != only:
+            return key
         kept = self.groups.get(key)
         if kept is None:
             self.groups[key] = found
