@@ -26,6 +26,7 @@ run's, with ``to_dict()`` for machine-readable results. ``--min-coverage`` is ju
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -78,6 +79,7 @@ class Boundary:
         return (self.limit - 1, self.limit, self.limit + 1)
 
 
+@functools.cache
 def boundaries() -> tuple[Boundary, ...]:
     """The contract's limits (§3), from the oracle's tables."""
     return (
@@ -101,6 +103,7 @@ def boundaries() -> tuple[Boundary, ...]:
     )
 
 
+@functools.cache
 def enumerations() -> dict[str, frozenset[str]]:
     """``Type.Member`` -> its values: §4 and the enumerations of B27 and B28."""
     out = {f"{t}.{m}": values for (t, m), values in limits.ENUMS.items()}
@@ -204,17 +207,24 @@ def _walk(value: Any, type_name: str, tally: Tally) -> None:
         if member is None:
             continue
         key = f"{type_name}.{name}"
-        for index, bound in enumerate(boundaries()):
-            if (bound.type_name, bound.member) == (type_name, name):
-                measured = _measure(bound.kind, item)
-                if measured is not None and measured in bound.points:
-                    tally.boundary_points.add((index, measured))
+        for index, bound in _bounds_of().get(key, ()):
+            measured = _measure(bound.kind, item)
+            if measured is not None and measured in bound.points:
+                tally.boundary_points.add((index, measured))
         items = item if member.is_list and isinstance(item, list) else [item]
         for element in items:
             if key in enums and isinstance(element, str) and element in enums[key]:
                 tally.enum_values.add((key, element))
             elif member.elem not in SCALARS:
                 _walk(element, member.elem, tally)
+
+
+@functools.cache
+def _bounds_of() -> dict[str, list[tuple[int, Boundary]]]:
+    out: dict[str, list[tuple[int, Boundary]]] = {}
+    for index, bound in enumerate(boundaries()):
+        out.setdefault(f"{bound.type_name}.{bound.member}", []).append((index, bound))
+    return out
 
 
 def _measure(kind: str, value: Any) -> int | None:
