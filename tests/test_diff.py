@@ -132,6 +132,17 @@ def test_inputs_the_contract_leaves_open_are_shown_as_open() -> None:
     assert verdicts["B is wrong"].params["Job"]["JobName"] == 5
 
 
+def test_without_an_allowance_no_valid_job_goes_out() -> None:
+    """What a live target gets by default: single-fault cases, never a billable job."""
+    a, b = (Targets(target_spec(m, 35.0)).target() for m in (None, "describe-drops-tags"))
+    report = Differ(a, b, RunSettings(max_examples=4, allow_billable=0)).run(
+        ("a", "b"), ["VALID", "B1"]
+    )
+    assert report.differences == []  # the read-back bug needs a valid job to show
+    assert report.cases >= 4 and "--allow-billable" in report.notes[0]
+    assert a.allowance.used == 0
+
+
 def test_a_url_target_with_its_credential(tmp_path: Path, capsys) -> None:
     config = EmulatorConfig(
         secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limit=None, known_env_ids=("env-diff0001",)

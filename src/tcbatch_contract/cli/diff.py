@@ -66,6 +66,14 @@ def register(subparsers: Any) -> None:
         "--rules", metavar="ID,...", help="only these rules (S1-S6, B1-B29, VALID, FUZZ)"
     )
     gen.add_argument("--form", choices=FORMS, default="mixed", help="request form (default mixed)")
+    gen.add_argument(
+        "--allow-billable",
+        type=int,
+        default=0,
+        metavar="N",
+        help="valid submissions allowed when a target is a URL that is not loopback "
+        "(default 0: none; loopback and embedded targets: no limit)",
+    )
     gen.add_argument("--timeout", type=float, default=35.0, metavar="S", help="per-request limit")
     gen.add_argument(
         "--no-shrink",
@@ -87,6 +95,8 @@ def diff_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--target: give exactly two targets (got {len(args.target)})")
     if args.max_examples < 1:
         raise UsageError(f"--max-examples {args.max_examples}: give a number of 1 or more")
+    if args.allow_billable < 0:
+        raise UsageError(f"--allow-billable {args.allow_billable}: give 0 or more")
     if not args.timeout > 0:
         raise UsageError(f"--timeout {args.timeout}: give a positive number of seconds")
     for first, second in (("secret_id", "secret_key"), ("secret_id_b", "secret_key_b")):
@@ -109,7 +119,8 @@ def diff_command(args: argparse.Namespace) -> int:
             sides.append(targets.target())
         settings = RunSettings(
             max_examples=args.max_examples, seed=args.seed, request_timeout=args.timeout,
-            allow_billable=None, form=args.form,
+            allow_billable=None if all(s.is_loopback for s in specs) else args.allow_billable,
+            form=args.form,
             shrink_seconds=0.0 if args.no_shrink else RunSettings.shrink_seconds,
         )  # fmt: skip
         differ = Differ(sides[0], sides[1], settings)
@@ -142,6 +153,7 @@ def report_lines(report: Any) -> list[str]:
         )
         lines.extend(f"    {line}" for line in diff.detail[:5])
         lines.append("    " + json.dumps(diff.params, ensure_ascii=True, sort_keys=True)[:600])
+    lines.extend(report.notes)
     rules = len({d.rule for d in report.differences})
     head = "DIFFERENT" if report.differences else "ALIKE"
     lines.append(

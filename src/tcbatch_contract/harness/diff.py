@@ -129,17 +129,24 @@ class Differ:
     def run(self, names: tuple[str, str], rules: list[str] | None = None) -> DiffReport:
         report = DiffReport(names, self.settings.seed)
         chosen = self.strategies(rules)
+        skipped = 0
         for rule, strategy in chosen:
             if self.stop.is_set():
                 break
             drove = self._drive(rule, strategy, self._collecting(rule))
             report.cases += drove.cases
+            skipped += drove.skipped
         if self.settings.shrink_seconds != 0:
             for rule, strategy in chosen:
                 for key in [k for k in self.groups if k[0] == rule]:
                     if not self.stop.is_set():
                         self._shrink(rule, strategy, key)
         report.requests = self.requests
+        if skipped:
+            report.notes.append(
+                f"{skipped} valid case(s) were not sent: valid jobs are billable on a live "
+                "target (use --allow-billable N)"
+            )
         order = {r: i for i, (r, _) in enumerate(chosen)}
         report.differences = sorted(
             self.groups.values(), key=lambda d: (order.get(d.rule, 99), d.field or "", d.answers)
@@ -192,6 +199,8 @@ class Differ:
         region = getattr(case, "region", None) or a.profile.region
         outcome = evaluate("SubmitJob", params, context(a, region))
         if outcome.success:
+            if not a.allowance.spend(self.settings.allow_billable):
+                return Judgement(skipped=True)  # a live target: valid jobs are billable
             params = with_fresh_token(params)  # one token, the same on both sides
         form, sent = planned("SubmitJob", params, rule, pick, self.settings, outcome, a, region)
         exchanges = [send(side, "SubmitJob", sent, form=form, region=region) for side in (a, b)]
