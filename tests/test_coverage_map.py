@@ -72,14 +72,14 @@ def test_boundaries_enums_and_forms_are_exactly_what_went_out() -> None:
     jobs = [b["Job"] for b in bodies if isinstance(b.get("Job"), dict)]
     sent: set[str] = set()
     for bound in boundaries():
-        if (bound.type_name, bound.member) not in (("Job", "JobName"), ("Job", "Tags")):
+        if bound.field not in ("Job.JobName", "Job.Tags"):
             continue
         for job in jobs:
-            value = job.get(bound.member)
+            value = job.get(bound.field.removeprefix("Job."))
             size = len(value) if isinstance(value, (str, list)) else None
             if size in bound.points:
                 sent.add(f"{bound.name} = {size}")
-    reported = {b for b in coverage["boundaries"] if "Job.JobName" in b or "Job.Tags" in b}
+    reported = {b for b in coverage["boundaries"] if "Job.JobName (" in b or "Job.Tags (" in b}
     assert reported == sent and sent
     assert any(line.endswith("= 61") and "JobName" in line for line in sent)  # B1's limit + 1
     valid = {"PRE_TASK_SUCCEED", "PRE_TASK_AT_LEAST_PARTLY_SUCCEED", "PRE_TASK_FINISHED"}
@@ -153,3 +153,32 @@ def test_a_bad_min_coverage_is_exit_2_naming_it(capsys) -> None:
     assert main(["run", "--min-coverage", "speed=3"]) == 2
     err = capsys.readouterr().err
     assert "--min-coverage" in err and "boundaries" in err and len(err.strip().splitlines()) == 1
+
+
+ENV_DATA = "Job.Tasks.*.ComputeEnv.EnvData"
+
+
+@pytest.mark.parametrize(
+    ("env_data", "rule", "covered"),
+    [
+        ({"InstanceType": "S1.SMALL1", "InstanceTypes": ["S1.SMALL1"]}, "B12",
+         {f"{ENV_DATA}.InstanceType", f"{ENV_DATA}.InstanceTypes"}),
+        ({}, "B11", {ENV_DATA, f"{ENV_DATA}.InstanceType", f"{ENV_DATA}.InstanceTypes",
+                     f"{ENV_DATA}.InstanceTypeOptions"}),
+        ({"InstanceTypes": ["S1.SMALL1", "S2.SMALL1", "S1.SMALL1"]}, "B14", {f"{ENV_DATA}.InstanceTypes"}),
+    ],
+)  # fmt: skip
+def test_a_fault_covers_the_fields_of_the_table_it_lies_in(
+    env_data: dict, rule: str, covered: set[str]
+) -> None:
+    from tcbatch_contract.harness.coverage import fields_of
+    from tcbatch_contract.oracle import Context, evaluate
+
+    task = {
+        "Application": {"DeliveryForm": "LOCAL", "Command": "x"},
+        "ComputeEnv": {"EnvData": env_data},
+    }
+    params = {"Placement": {"Zone": "ap-guangzhou-1"}, "Job": {"Tasks": [task]}}
+    (violation,) = evaluate("SubmitJob", params, Context()).violations  # single-fault
+    assert violation.rule == rule
+    assert fields_of(rule, violation.path, params) == covered

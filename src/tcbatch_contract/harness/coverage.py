@@ -17,8 +17,9 @@ form read back by the type table) and the answer that came:
   deleted by the run, then described, terminated, deleted or submitted again with its
   ClientToken, and ids the run never created.
 
-The denominators come from the contract data (the catalogue, the oracle's limits and
-enumerations, the strategies' field table), never from a target. A :class:`Tally` is
+The denominators come from the contract data (the catalogue's rules and their constraints:
+``maxLength``, ``maxItems``, ``minItems``, ``minimum``, ``maximum``, ``enum``; the
+strategies' field table), never from a target. A :class:`Tally` is
 filled per check (in whatever process ran it) and merged; :class:`CoverageMap` is the
 run's, with ``to_dict()`` for machine-readable results. ``--min-coverage`` is judged by
 :mod:`.coverage_minimum`.
@@ -33,8 +34,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
-
-from ..oracle import _limits as limits
 
 FORMS = ("tc3-post", "tc3-get", "v1-get", "v1-post")
 DIMENSIONS = ("rules", "fields", "enums", "forms", "boundaries", "transitions")
@@ -60,11 +59,11 @@ _INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.|$)")
 
 @dataclass(frozen=True)
 class Boundary:
-    """One limit: ``kind`` is ``length`` (code points), ``count`` (list items) or
-    ``value``; ``side`` is ``max`` or ``min``."""
+    """One limit of the catalogue on one field (a path template): ``kind`` is ``length``
+    (code points), ``count`` (list items) or ``value``; ``side`` is ``max`` or ``min``."""
 
-    type_name: str
-    member: str
+    rule: str
+    field: str
     kind: str
     side: str
     limit: int
@@ -72,45 +71,54 @@ class Boundary:
     @property
     def name(self) -> str:
         what = {"length": "length of ", "count": "items in ", "value": ""}[self.kind]
-        return f"{what}{self.type_name}.{self.member} ({self.side} {self.limit})"
+        return f"{what}{self.field} ({self.side} {self.limit}, {self.rule})"
 
     @property
     def points(self) -> tuple[int, int, int]:
         return (self.limit - 1, self.limit, self.limit + 1)
 
 
+_KEYWORDS = {
+    "maxLength": ("length", "max"),
+    "maxItems": ("count", "max"),
+    "minItems": ("count", "min"),
+    "maximum": ("value", "max"),
+    "minimum": ("value", "min"),
+}
+#: Integer ranges of the type table (int64, uint64): limits of a type, not of the contract.
+_TYPE_RANGE_RULES = frozenset({"S4", "S5"})
+
+
 @functools.cache
 def boundaries() -> tuple[Boundary, ...]:
-    """The contract's limits (§3), from the oracle's tables."""
-    return (
-        Boundary("Job", "JobName", "length", "max", limits.JOB_NAME_MAX),
-        Boundary("Job", "JobDescription", "length", "max", limits.JOB_DESCRIPTION_MAX),
-        Boundary("Task", "TaskName", "length", "max", limits.TASK_NAME_MAX),
-        Boundary("Notification", "TopicName", "length", "max", limits.TOPIC_NAME_MAX),
-        Boundary("SubmitJobRequest", "ClientToken", "length", "max", limits.CLIENT_TOKEN_MAX),
-        Boundary("EnvData", "InstanceTypes", "count", "max", limits.INSTANCE_TYPES_MAX),
-        Boundary("Job", "Tags", "count", "max", limits.TAGS_MAX),
-        Boundary("Task", "MaxRetryCount", "value", "max", limits.TASK_MAX_RETRY),
-        Boundary("Task", "ResourceMaxRetryCount", "value", "max", limits.TASK_RESOURCE_MAX_RETRY),
-        Boundary("Docker", "MaxRetryCount", "value", "max", limits.DOCKER_MAX_RETRY),
-        Boundary("Job", "Priority", "value", "max", limits.PRIORITY_MAX),
-        Boundary("Task", "MaxConcurrentNum", "value", "max", limits.MAX_CONCURRENT_NUM_MAX),
-        Boundary("Docker", "DelayOnRetry", "value", "min", limits.DELAY_ON_RETRY_MIN),
-        Boundary("Docker", "DelayOnRetry", "value", "max", limits.DELAY_ON_RETRY_MAX),
-        Boundary("Task", "TaskInstanceNum", "value", "min", 1),  # B18: 0 is refused
-        Boundary("LoginSettings", "Password", "length", "min", limits.PASSWORD_MIN),
-        Boundary("LoginSettings", "Password", "length", "max", limits.PASSWORD_MAX),
-    )
+    """The limits of the catalogue's constraints (§2-§3), in catalogue order."""
+    from .. import catalogue
+
+    out = []
+    for rule in catalogue.rules():
+        if rule.id in _TYPE_RANGE_RULES:
+            continue
+        for constraint in rule.constraints:
+            keywords = constraint.keywords
+            for keyword, (kind, side) in _KEYWORDS.items():
+                limit = keywords.get(keyword)
+                if isinstance(limit, int) and not isinstance(limit, bool):
+                    out += [Boundary(rule.id, f, kind, side, limit) for f in constraint.fields]
+    return tuple(out)
 
 
 @functools.cache
 def enumerations() -> dict[str, frozenset[str]]:
-    """``Type.Member`` -> its values: §4 and the enumerations of B27 and B28."""
-    out = {f"{t}.{m}": values for (t, m), values in limits.ENUMS.items()}
-    out["SystemDisk.DiskType"] = limits.SYSTEM_DISK_TYPES
-    out["DataDisk.DiskType"] = limits.DATA_DISK_TYPES
-    out["InternetAccessible.InternetChargeType"] = limits.INTERNET_CHARGE_TYPES
-    out["EnvData.InstanceChargeType"] = limits.INSTANCE_CHARGE_TYPES
+    """Field template -> its values, from the catalogue's ``enum`` constraints."""
+    from .. import catalogue
+
+    out: dict[str, frozenset[str]] = {}
+    for rule in catalogue.rules():
+        for constraint in rule.constraints:
+            values = constraint.keywords.get("enum")
+            if isinstance(values, list):
+                for name in constraint.fields:
+                    out[name] = out.get(name, frozenset()) | frozenset(map(str, values))
     return out
 
 
@@ -171,11 +179,9 @@ class Tally:
         context = Context.from_profile(profile, region=region or profile.region)
         for violation in evaluate("SubmitJob", params, context).violations:
             if not violation.alternative:
-                template = _INDEX.sub("*", violation.path)
-                if violation.rule == "S3":  # the field table names the object holding it
-                    template = template.rpartition(".")[0]
-                self.rule_fields.setdefault(violation.rule, set()).add(template)
-        _walk(params, "SubmitJobRequest", self)
+                fields = self.rule_fields.setdefault(violation.rule, set())
+                fields.update(fields_of(violation.rule, violation.path, params))
+        _walk(params, "", self)
         job_id = answer.get("JobId")
         if code is None and isinstance(job_id, str):
             state = self.jobs.get(job_id)
@@ -194,36 +200,97 @@ class Tally:
             self.jobs[job_id] = "deleted"
 
 
-def _walk(value: Any, type_name: str, tally: Tally) -> None:
-    """Tally the enumerated values and the boundary points of one request tree."""
-    from ..typetable import SCALARS, types
+def fields_of(rule: str, path: str, params: dict[str, Any]) -> set[str]:
+    """The rule's fields (its field table's templates) a violation at ``path`` covers.
 
-    members = types().get(type_name)
-    if members is None or not isinstance(value, dict):
-        return
-    enums = enumerations()
-    for name, item in value.items():
-        member = members.get(name)
-        if member is None:
+    The field the oracle locates the fault at, when the table has it; with it the table's
+    members right below it that the request lacks (B11 at an ``EnvData`` without any
+    instance type: their absence is the fault) and those beside it that the request holds
+    (B13 at a missing ``PackagePath``: the ``DeliveryForm`` that asks for one). Where the
+    table does not have the place (B6 at ``Job.Dependences``, B12 at the ``EnvData``
+    holding the conflicting members, B14 at the repeated item), the table's fields below
+    it, beside it or holding it that the request holds there, so that B12 covers exactly
+    the members given together. S3's
+    table names the object that got the unknown member.
+    """
+    from ..strategies import rule_fields
+
+    template = _INDEX.sub("*", path)
+    if rule == "S3":
+        return {template.rpartition(".")[0]}
+    table = rule_fields(rule) if rule in _field_rules() else ()
+    if not table:
+        return {template}
+    parts, known = path.split("."), template in table
+    out = {template} if known else set()
+    for candidate in table:
+        wanted, mine = candidate.split("."), template.split(".")
+        below = wanted[: len(parts)] == mine and len(wanted) > len(parts)
+        beside = len(wanted) == len(parts) and wanted[:-1] == mine[:-1]
+        above = wanted == mine[:-1]  # the list holding a repeated item (B14)
+        if candidate == template or not (below or beside or above):
             continue
-        key = f"{type_name}.{name}"
-        for index, bound in _bounds_of().get(key, ()):
-            measured = _measure(bound.kind, item)
+        held = _holds(params, wanted, parts)
+        if known:
+            lacking = below and len(wanted) == len(parts) + 1 and not held
+            chosen = lacking or (beside and held)
+        else:
+            chosen = held
+        if chosen:
+            out.add(candidate)
+    return out or {template}
+
+
+def _holds(value: Any, wanted: list[str], concrete: list[str]) -> bool:
+    """Whether ``value`` holds the member ``wanted`` (a template), its list indices taken
+    from ``concrete`` as far as it goes, any element beyond."""
+    for depth, part in enumerate(wanted):
+        if part == "*":
+            if not isinstance(value, list):
+                return False
+            if depth < len(concrete) and concrete[depth].isdigit():
+                index = int(concrete[depth])
+                if index >= len(value):
+                    return False
+                value = value[index]
+                continue
+            return any(_holds(item, wanted[depth + 1 :], []) for item in value)
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return True
+
+
+@functools.cache
+def _field_rules() -> frozenset[str]:
+    from ..strategies import single_fault_rules
+
+    return frozenset(single_fault_rules())
+
+
+def _walk(value: Any, template: str, tally: Tally) -> None:
+    """Tally the enumerated values and the boundary points of one request tree."""
+    if template:
+        for index, bound in _bounds_of().get(template, ()):
+            measured = _measure(bound.kind, value)
             if measured is not None and measured in bound.points:
                 tally.boundary_points.add((index, measured))
-        items = item if member.is_list and isinstance(item, list) else [item]
-        for element in items:
-            if key in enums and isinstance(element, str) and element in enums[key]:
-                tally.enum_values.add((key, element))
-            elif member.elem not in SCALARS:
-                _walk(element, member.elem, tally)
+        values = enumerations().get(template)
+        if values is not None and isinstance(value, str) and value in values:
+            tally.enum_values.add((template, value))
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _walk(item, f"{template}.{name}" if template else str(name), tally)
+    elif isinstance(value, list):
+        for item in value:
+            _walk(item, f"{template}.*", tally)
 
 
 @functools.cache
 def _bounds_of() -> dict[str, list[tuple[int, Boundary]]]:
     out: dict[str, list[tuple[int, Boundary]]] = {}
     for index, bound in enumerate(boundaries()):
-        out.setdefault(f"{bound.type_name}.{bound.member}", []).append((index, bound))
+        out.setdefault(bound.field, []).append((index, bound))
     return out
 
 
