@@ -16,6 +16,7 @@ from tcbatch_contract.harness.coverage_map import MinimumError, parse_minimum
 from tcbatch_contract.harness.model import RunReport, RunSettings
 from tcbatch_contract.harness.runner import Runner, all_checks, catalogue_rules
 from tcbatch_contract.harness.targets import Targets
+from tcbatch_contract.transport.forms import tc3_sign
 
 
 class Keeping:
@@ -182,3 +183,29 @@ def test_a_fault_covers_the_fields_of_the_table_it_lies_in(
     (violation,) = evaluate("SubmitJob", params, Context()).violations  # single-fault
     assert violation.rule == rule
     assert fields_of(rule, violation.path, params) == covered
+
+
+def test_hostile_bodies_are_tallied_by_their_form_and_never_crash_the_check() -> None:
+    spec = target_spec(None, 35.0)
+    targets = Targets(spec)
+    observer = targets.observer("FUZZ")
+    client = targets.target(observer).client
+    signed = client.build("SubmitJob", {"Placement": {"Zone": "ap-guangzhou-1"}})
+    bodies = [
+        b'{"Job":' * 50_000 + b"1" + b"}" * 50_000,  # deeper than json.loads goes
+        b'{"Job":' * 900 + b"1" + b"}" * 900,
+        b'{"Job": "' + b"x" * 3_000_000 + b'"}',
+        b"\xff\xfe",
+        b"[1, 2]",
+    ]
+    for body in bodies:
+        assert client.send(signed.replace(body=body)).code is not None  # answered, refused
+    tally = observer.coverage
+    assert tally.requests == len(bodies) and tally.forms == {"tc3-post"}
+    # refused unread (the body changed after signing): no rule, field or value exercised
+    assert tally.rule_fields == {} and not tally.enum_values and not tally.boundary_points
+    for body in bodies[:2]:  # signed as sent: read, judged, and still no crash
+        resigned = tc3_sign(signed.replace(body=body), spec.credential)
+        assert client.send(resigned).code is not None
+    assert tally.requests == len(bodies) + 2
+    assert "S1" in tally.rule_fields  # the 900-deep job lacks Placement; so S1 was exercised

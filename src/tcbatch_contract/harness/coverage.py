@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .. import codes
+
 FORMS = ("tc3-post", "tc3-get", "v1-get", "v1-post")
 DIMENSIONS = ("rules", "fields", "enums", "forms", "boundaries", "transitions")
 JOB_ACTIONS = ("DescribeJob", "DescribeJobSubmitInfo", "TerminateJob", "DeleteJob")
@@ -46,6 +48,17 @@ TRANSITIONS: tuple[tuple[str, str], ...] = (
     ("deleted", "SubmitJob"),  # the token of a deleted job: still the first JobId
     *((state, action) for state in STATES for action in JOB_ACTIONS),
 )
+#: Requests larger than this (bytes of body and query) are tallied by their form only.
+MAX_READ = 2 * 1024 * 1024
+#: Answers that refuse a request before its parameters are read (protocol.md, P1-P11).
+_REFUSED_UNREAD = frozenset(
+    {
+        codes.AUTH_INVALID_AUTHORIZATION, codes.AUTH_SECRET_ID_NOT_FOUND,
+        codes.AUTH_SIGNATURE_EXPIRE, codes.AUTH_SIGNATURE_FAILURE, codes.INVALID_ACTION,
+        codes.NO_SUCH_VERSION, codes.REQUEST_LIMIT_EXCEEDED, codes.REQUEST_SIZE_LIMIT_EXCEEDED,
+        codes.UNSUPPORTED_PROTOCOL, codes.UNSUPPORTED_REGION,
+    }
+)  # fmt: skip
 #: Rules a request body cannot show: credited to the check that sent the request.
 _CONTEXT_RULES = frozenset({"B30", "B31"})
 _V1_COMMON = frozenset(
@@ -133,11 +146,13 @@ class Tally:
     boundary_points: set[tuple[int, int]] = field(default_factory=set)  # (boundary, point)
     transitions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # -> answers
     jobs: dict[str, str] = field(default_factory=dict)  # JobId -> state, as this check saw it
+    unreadable: int = 0  # requests whose parameters could not be walked
 
     def merge(self, other: Tally | None) -> Tally:
         if other is None or other is self:
             return self
         self.requests += other.requests
+        self.unreadable += other.unreadable
         for rule, fields in other.rule_fields.items():
             self.rule_fields.setdefault(rule, set()).update(fields)
         self.enum_values |= other.enum_values
@@ -161,15 +176,25 @@ class Tally:
         self.forms.add(form)
         if check_rule.startswith("P") or check_rule in _CONTEXT_RULES:
             self.rule_fields.setdefault(check_rule, set())
-        region, params = read_params(form, request)
-        if params is None or action is None:
-            return
-        answer = response.response if isinstance(response.response, dict) else {}
-        code = response.code
-        if action == "SubmitJob":
-            self._submitted(params, region, profile, answer, code)
-        elif action in JOB_ACTIONS and isinstance(params.get("JobId"), str):
-            self._job_action(action, params["JobId"], code)
+        if len(request.body) + len(request.query) > MAX_READ:
+            return  # a size probe (P10, robustness): its form is all it exercises
+        if check_rule.startswith("P") or response.code in _REFUSED_UNREAD:
+            return  # refused before its parameters were read: they exercised nothing
+        try:
+            region, params = read_params(form, request)
+            if params is None or action is None:
+                return
+            answer = response.response if isinstance(response.response, dict) else {}
+            code = response.code
+            if action == "SubmitJob":
+                self._submitted(params, region, profile, answer, code)
+            elif action in JOB_ACTIONS and isinstance(params.get("JobId"), str):
+                self._job_action(action, params["JobId"], code)
+        except (RecursionError, ValueError, TypeError, AttributeError):
+            # A request no reading of the contract can walk (nesting deeper than the
+            # interpreter allows, a hostile body): tallied by its form only, never a crash
+            # of the check that sent it.
+            self.unreadable += 1
 
     def _submitted(
         self, params: dict[str, Any], region: str | None, profile: Any, answer: dict, code: Any
@@ -268,8 +293,9 @@ def _field_rules() -> frozenset[str]:
     return frozenset(single_fault_rules())
 
 
-def _walk(value: Any, template: str, tally: Tally) -> None:
-    """Tally the enumerated values and the boundary points of one request tree."""
+def _walk(value: Any, template: str, tally: Tally, depth: int = 0) -> None:
+    """Tally the enumerated values and the boundary points of one request tree (no
+    deeper than the deepest field the catalogue limits: a hostile nesting costs nothing)."""
     if template:
         for index, bound in _bounds_of().get(template, ()):
             measured = _measure(bound.kind, value)
@@ -278,12 +304,19 @@ def _walk(value: Any, template: str, tally: Tally) -> None:
         values = enumerations().get(template)
         if values is not None and isinstance(value, str) and value in values:
             tally.enum_values.add((template, value))
+    if depth >= _deepest():
+        return
     if isinstance(value, dict):
         for name, item in value.items():
-            _walk(item, f"{template}.{name}" if template else str(name), tally)
+            _walk(item, f"{template}.{name}" if template else str(name), tally, depth + 1)
     elif isinstance(value, list):
         for item in value:
-            _walk(item, f"{template}.*", tally)
+            _walk(item, f"{template}.*", tally, depth + 1)
+
+
+@functools.cache
+def _deepest() -> int:
+    return max(len(t.split(".")) for t in [*_bounds_of(), *enumerations()])
 
 
 @functools.cache
