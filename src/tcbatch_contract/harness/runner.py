@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..transport import TransportError
+from .coverage import Tally
+from .coverage_map import build as coverage_map
 from .driver import fold_digests
 from .exchange import delete_job
 from .model import ANSWER_BOUND, Check, Failure, RuleResult, RunReport, RunSettings, Status
@@ -259,8 +261,6 @@ class Runner(Scheduling):
         results = _merge(results)
         results.append(self._response_form_result(results))
         results = sorted(results, key=lambda r: _rank(r.rule, self.rule_order))
-        from .coverage_map import build as coverage_map
-
         return RunReport(
             target=target_name,
             profile=self.targets.spec.profile,
@@ -461,8 +461,6 @@ def _merge(results: list[RuleResult]) -> list[RuleResult]:
 def _merged_tally(first: Any, then: Any) -> Any:
     if first is None or then is None:
         return first if then is None else then
-    from .coverage import Tally
-
     return Tally().merge(first).merge(then)
 
 

@@ -122,7 +122,6 @@ class Observer:
         with self._lock:
             self.breaches.append(breach)
 
-
     def _tally(self, request: WireRequest, response: WireResponse) -> None:
         from .coverage import Tally
 
