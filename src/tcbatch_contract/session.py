@@ -370,6 +370,8 @@ def run(
                 "no verdict: run again once the target is back"
             )
         report.interrupted = runner.stop.is_set()
+        if report.coverage is not None:
+            report.coverage.minimum = options.coverage_minimum
         try:
             report.replay_problems, report.verdict_changes = recording.after_run(
                 options, spec, report, recorder, options.recording, interrupted=report.interrupted

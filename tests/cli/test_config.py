@@ -156,6 +156,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "timeout": ("12.5", 12.5),
     "connect_to": ('"127.0.0.1:9"', "127.0.0.1:9"),
     "expectations": ('"declared.yaml"', "declared.yaml"),
+    "min_coverage": ('"boundaries=80"', "boundaries=80"),
     "junit_xml": ('"out.xml"', "out.xml"),
     "result": ('"result.json"', "result.json"),
     "report": ('["r.md", "r.html"]', ["r.md", "r.html"]),

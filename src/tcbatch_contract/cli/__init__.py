@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from ._common import ArgumentParser, UsageError
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS = ("run", "merge", "expect", "rules", "generate", "emulator", "mutation_score", "examples")
+COMMANDS = (
+    "run", "merge", "diff", "expect", "rules", "generate", "emulator", "mutation_score", "examples",
+)  # fmt: skip
 #: The exit status when the reader of the output went away (128 + SIGPIPE, as a shell has).
 BROKEN_PIPE = 141
 

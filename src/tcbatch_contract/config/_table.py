@@ -15,6 +15,7 @@ from ._values import (
     check_at_least,
     check_duration,
     check_env_id,
+    check_min_coverage,
     check_positive_seconds,
     check_region,
     check_report,
@@ -190,6 +191,13 @@ class RunOptions:
         None, metavar="FILE",
         help="rules the target declares it does not meet (YAML): reported as unsupported",
     )  # fmt: skip
+    min_coverage: str | None = option(
+        None, metavar="PCT|DIM=PCT,...", check=check_min_coverage, shown="repr",
+        help="fail (exit 1, status insufficient-coverage) when the run exercised less of the "
+        "contract: one percentage for every dimension, or pairs of rules, fields, enums, "
+        "forms, boundaries, transitions (e.g. boundaries=80,enums=100)",
+        default_text="not judged",
+    )  # fmt: skip
     record: str | None = option(
         None, metavar="DIR", in_pytest=False, in_file=False,
         help="record the run into DIR (a vcrpy cassette, secrets scrubbed) for "
@@ -226,6 +234,13 @@ class RunOptions:
         from ..harness.shard import parse_shard
 
         return parse_shard(self.shard)
+
+    @property
+    def coverage_minimum(self) -> dict[str, float]:
+        """``--min-coverage`` per dimension ({}: not judged)."""
+        from ..harness.coverage_map import parse_minimum
+
+        return parse_minimum(self.min_coverage) if self.min_coverage else {}
 
     @property
     def is_replay(self) -> bool:

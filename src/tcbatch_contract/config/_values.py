@@ -138,3 +138,14 @@ def check_shard(value: str) -> str | None:
     except ShardError as exc:
         return str(exc).split(": ", 1)[-1]  # the value is quoted by the caller
     return None
+
+
+def check_min_coverage(value: str) -> str | None:
+    """One percentage, or DIM=PCT pairs (``harness.coverage_map`` reads it)."""
+    from ..harness.coverage_map import MinimumError, parse_minimum
+
+    try:
+        parse_minimum(value)
+    except MinimumError as exc:
+        return str(exc)
+    return None

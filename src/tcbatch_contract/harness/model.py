@@ -67,6 +67,8 @@ class RuleResult:
     # A digest of the drawn cases judged, in order ("" when none were drawn): two runs with
     # the same digest for a rule sent it the same cases.
     digest: str = ""
+    # What the check's answered requests exercised (a ``coverage.Tally``; None: nothing).
+    coverage: Any = field(default=None, repr=False, compare=False)
 
 
 class Check(Protocol):
@@ -152,6 +154,7 @@ class RunReport:
     # A replay: why it did not send exactly the recorded requests; rules whose verdict changed.
     replay_problems: list[str] = field(default_factory=list)
     verdict_changes: list[str] = field(default_factory=list)
+    coverage: Any = None  # a ``coverage_map.CoverageMap``: what the run exercised
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status is status)
@@ -167,5 +170,7 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when no rule failed, 1 otherwise; harness errors alone do not fail a run."""
-        return 1 if self.count(Status.FAIL) else 0
+        """0 when no rule failed and the coverage asked for was reached, 1 otherwise;
+        harness errors alone do not fail a run."""
+        below = self.coverage is not None and bool(self.coverage.shortfall())
+        return 1 if self.count(Status.FAIL) or below else 0

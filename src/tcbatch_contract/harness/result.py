@@ -86,6 +86,8 @@ def result_document(
         "results": [_rule(result, report) for result in report.results],
         "notes": list(report.notes),
     }
+    if report.coverage is not None:
+        document["coverage"] = report.coverage.to_dict()
     return _scrubbed(document, scrub)
 
 

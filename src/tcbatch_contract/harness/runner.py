@@ -32,6 +32,8 @@ from typing import Any
 
 from ..transport import TransportError
 from .checks.response_form import RULE as RESPONSE_FORM
+from .coverage import Tally
+from .coverage_map import build as coverage_map
 from .driver import fold_digests
 from .exchange import delete_job
 from .model import ANSWER_BOUND, Check, Failure, RuleResult, RunReport, RunSettings, Status
@@ -278,6 +280,7 @@ class Runner(Scheduling):
             started=started,
             endpoint=endpoint,
             notes=notes,
+            coverage=coverage_map([r.coverage for r in results]),
         )
 
     def signal_stop(self) -> None:
@@ -323,6 +326,7 @@ class Runner(Scheduling):
             result.seconds = time.monotonic() - clock
         if not result.requests:
             result.requests = observer.requests
+        result.coverage = observer.coverage
         if result.code is None:
             result.code = _code(self.rules.get(check.rule))
         if not (getattr(check, "judges_response_form", False) and result.failures):
@@ -459,8 +463,15 @@ def _merge(results: list[RuleResult]) -> list[RuleResult]:
             requests_to_first_failure=first,
             harness_errors=other.harness_errors + result.harness_errors,
             digest=fold_digests(other.digest, result.digest),
+            coverage=_merged_tally(other.coverage, result.coverage),
         )
     return list(merged.values())
+
+
+def _merged_tally(first: Any, then: Any) -> Any:
+    if first is None or then is None:
+        return first if then is None else then
+    return Tally().merge(first).merge(then)
 
 
 def _rank(rule: str, order: list[str]) -> tuple[int, int, str]:

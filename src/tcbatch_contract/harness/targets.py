@@ -66,8 +66,12 @@ class TargetSetup:
 class Observer:
     """Counts one check's requests and keeps the response-form breaches it saw."""
 
-    def __init__(self, rule: str, request_ids: RequestIds | None) -> None:
+    def __init__(
+        self, rule: str, request_ids: RequestIds | None, profile: TargetProfile | None = None
+    ) -> None:
         self.rule = rule
+        self.profile = profile  # with a profile, the answered requests are tallied (coverage)
+        self.coverage: Any = None
         self.request_ids = request_ids
         self.requests = 0
         self.answers = 0
@@ -89,6 +93,8 @@ class Observer:
         )
         with self._lock:
             self.answers += 1
+            if self.profile is not None:
+                self._tally(request, response)
             if response.request_id:
                 self.seen_ids.append(response.request_id)
             if response.code in codes.BACK_PRESSURE:
@@ -115,6 +121,14 @@ class Observer:
         )
         with self._lock:
             self.breaches.append(breach)
+
+    def _tally(self, request: WireRequest, response: WireResponse) -> None:
+        from .coverage import Tally
+
+        if self.coverage is None:
+            self.coverage = Tally()
+        form = _form_of(request)
+        self.coverage.note(self.rule, form, _action(request), request, response, self.profile)
 
 
 class ObservedTransport:
@@ -248,7 +262,7 @@ class TargetFactory:
         )
 
     def observer(self, rule: str) -> Observer:
-        return Observer(rule, self.request_ids)
+        return Observer(rule, self.request_ids, self.spec.profile)
 
 
 def _form_of(request: WireRequest) -> str:

@@ -236,8 +236,8 @@ class SingleFaultCheck(_GeneratedCheck):
     ) -> DriveResult:
         """The saved failures of the rule, then those its per-field sweep (``after``) saved,
         each in its field."""
-        from ..database import field_key, saved_fields
         from ...strategies import rule_fields, single_fault
+        from ..database import field_key, saved_fields
 
         out = super().replay_saved(target, settings, database, key)
         if database is None:

@@ -124,5 +124,7 @@ def summary_lines(report: RunReport) -> list[str]:
         f"{report.cases} cases, {report.requests} requests in {report.seconds:.1f} s "
         f"({rate:.0f} cases/s), seed {report.settings.seed}",
     ]
+    if report.coverage is not None:
+        lines.append(report.coverage.summary_line())
     lines += report.notes
     return lines

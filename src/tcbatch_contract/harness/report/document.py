@@ -62,6 +62,8 @@ def verdict_line(report: RunReport) -> str:
         if report.count(status):
             parts.append(f"{report.count(status)} {status.value}")
     head = "NOT CONFORMANT" if failed else "CONFORMANT"
+    if report.coverage is not None and report.coverage.shortfall():
+        head += " but INSUFFICIENT COVERAGE"  # a status of its own: exit 1, no rule failed
     return f"{head}: {len(report.results)} rules: {', '.join(parts)}"
 
 
@@ -117,6 +119,10 @@ def report_blocks(report: RunReport) -> list[Block]:
     )
     blocks.extend(_reasons(report, Status.SKIP, "Skipped"))
     blocks.extend(_digest_blocks(report))
+    if report.coverage is not None:
+        from ..coverage_map import coverage_blocks
+
+        blocks.extend(coverage_blocks(report.coverage, Block))
     if report.notes:
         blocks.append(Block("h2", "Notes"))
         blocks.extend(Block("p", note) for note in report.notes)
