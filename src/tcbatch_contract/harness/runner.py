@@ -68,12 +68,14 @@ def catalogue_rules() -> list[Any]:
 
 
 def all_checks() -> list[Check]:
-    """Every check the harness has: generated, protocol, stateful."""
+    """Every check the harness has: generated, protocol, robustness, stateful."""
     from . import protocol_checks, stateful_checks
     from .generated_checks import generated_checks
+    from .robustness_checks import robustness_checks
 
     checks: list[Check] = list(generated_checks())
     checks += protocol_checks.protocol_checks()
+    checks += robustness_checks()
     checks += stateful_checks.stateful_checks()
     return checks
 

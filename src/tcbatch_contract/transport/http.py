@@ -111,6 +111,18 @@ class HttpTransport:
             _close(sock)
         return WireResponse(answer.status, answer.headers, answer.body, time.monotonic() - start)
 
+    def send_bytes(self, data: bytes, method: str, timeout: float) -> WireResponse:
+        """Send ``data`` as it is (framing a request cannot carry: a chunked body, bytes that
+        are not HTTP) on a fresh connection, read one answer, close the connection."""
+        start = time.monotonic()
+        deadline = start + timeout
+        sock = self._connect(deadline)
+        try:
+            answer = self._exchange(sock, data, method, deadline, timeout, False)
+        finally:
+            _close(sock)
+        return WireResponse(answer.status, answer.headers, answer.body, time.monotonic() - start)
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
