@@ -248,7 +248,9 @@ BODIES: dict[str, Body] = {
 
 def test_every_mutant_has_one_witness() -> None:
     assert len(mutants.MUTANTS) >= 40
-    assert set(BODIES) | set(SCENARIOS) == set(mutants.MUTANTS)
+    from test_robustness_checks import ROBUSTNESS_WITNESSES
+
+    assert set(BODIES) | set(SCENARIOS) | set(ROBUSTNESS_WITNESSES) == set(mutants.MUTANTS)
     assert not set(BODIES) & set(SCENARIOS)
 
 

@@ -1,0 +1,310 @@
+"""The ROBUST-* checks against real servers: they pass on correct ones (the emulator
+in-process, on waitress, behind a relay) and fail a server that falls over on their input.
+
+The hostile server is a real loopback relay in front of the real emulator on waitress:
+it passes every request through, except the one kind of input it is built to fail on,
+where it answers 500, closes the connection, refuses the framing or never answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tcbatch_contract.cli import main
+from tcbatch_contract.emulator import Emulator, EmulatorConfig
+from tcbatch_contract.emulator.stdlib_server import StdlibEmulator
+from tcbatch_contract.harness.robustness_checks import RULES
+from tcbatch_contract.transport import HttpTransport, TransportError
+
+CONFIG = EmulatorConfig(
+    secret_id="AKIDrobustTEST1111111111111111111", secret_key="r" * 30, rate_limit=100
+)
+ALL = ",".join(RULES)
+HANG_SECONDS = 40.0  # past the 35 s a target may take
+
+
+def run(endpoint: str, rules: str, *extra: str) -> tuple[int, str]:
+    """``tcbatch-contract run`` against ``endpoint``: exit status and console output."""
+    import io
+    from contextlib import redirect_stdout
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["run", "--target", endpoint, "--secret-id", CONFIG.secret_id,
+                     "--secret-key", CONFIG.secret_key, "--rate-limit", "100",
+                     "--rules", rules, "--workers", "1", *extra])  # fmt: skip
+    return code, out.getvalue()
+
+
+def status(out: str, rule: str) -> str:
+    found = re.search(rf"^{re.escape(rule)}\s+([A-Z]+)\s", out, re.M)
+    assert found, out
+    return found.group(1)
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[Emulator]:
+    """The emulator on waitress, waiting 1 s (not 30) for a body cut short."""
+    with Emulator(CONFIG, stall_seconds=1) as emulator:
+        yield emulator
+
+
+# ---- a relay that fails one kind of input ---------------------------------------------
+
+Misbehaviour = Callable[[bytes], bytes | str | None]
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    """One request as it came; what is still missing after 0.5 s of quiet stays missing."""
+    conn.settimeout(0.5)
+    data = b""
+    with contextlib.suppress(TimeoutError):
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(1 << 16)
+            if not chunk:
+                return data
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        found = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+        length = int(found.group(1)) if found else 0
+        chunked = re.search(rb"(?im)^transfer-encoding:\s*chunked", head) is not None
+        while (b"0\r\n\r\n" not in rest) if chunked else (len(rest) < length):
+            chunk = conn.recv(1 << 16)
+            if not chunk:
+                break
+            rest += chunk
+            data += chunk
+    return data
+
+
+def _answer(status_line: bytes, body: bytes, content_type: bytes = b"text/plain") -> bytes:
+    return (b"HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+            % (status_line, content_type, len(body)) + body)  # fmt: skip
+
+
+@contextlib.contextmanager
+def relay(upstream: Emulator, misbehave: Misbehaviour) -> Iterator[str]:
+    """A threaded loopback server relaying to ``upstream``; for a request where
+    ``misbehave(data)`` is not None it answers those bytes, or "drop"s or "hang"s."""
+    transport = HttpTransport(upstream.endpoint)
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            data = _read_request(self.request)
+            if not data:
+                return
+            how = misbehave(data)
+            if how == "drop":
+                return
+            if how == "hang":
+                time.sleep(HANG_SECONDS)
+                return
+            if isinstance(how, bytes):
+                self.request.sendall(how)
+                return
+            method = data.split(b" ", 1)[0].decode("latin-1")
+            try:
+                answer = transport.send_bytes(data, method, 40)
+            except TransportError:
+                return
+            kind = answer.headers.get("content-type", "").encode()
+            self.request.sendall(_answer(b"%d OK" % answer.status, answer.body, kind))
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    with Server(("127.0.0.1", 0), Handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            thread.join(5)
+
+
+def _body(data: bytes) -> bytes:
+    return data.partition(b"\r\n\r\n")[2]
+
+
+def _500(data: bytes) -> bytes:
+    return _answer(b"500 Internal Server Error", b"Internal Server Error")
+
+
+def _short(data: bytes) -> bool:
+    head, _, body = data.partition(b"\r\n\r\n")
+    found = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    return found is not None and int(found.group(1)) > len(body)
+
+
+HOSTILE: dict[str, tuple[str, Misbehaviour, str]] = {
+    "500 on invalid UTF-8": (
+        "ROBUST-ENCODING", lambda d: _500(d) if b"\xed\xa0\x80" in _body(d) else None,
+        "encoded surrogate"),
+    "500 on a lone surrogate": (
+        "ROBUST-ENCODING", lambda d: _500(d) if b"\\ud800" in _body(d) else None,
+        "lone surrogate"),
+    "drop on deep nesting": (
+        "ROBUST-NESTING", lambda d: "drop" if _body(d).count(b"[") > 10_000 else None,
+        "no answer"),
+    "500 on 1e400": (
+        "ROBUST-NUMBERS", lambda d: _500(d) if b"1e400" in _body(d) else None, "1e400"),
+    "500 on a 30-digit timestamp": (
+        "ROBUST-NUMBERS", lambda d: _500(d) if re.search(rb"\d{30}", d.partition(b"\r\n\r\n")[0])
+        else None, "Timestamp 10^30"),
+    "431 on many header fields": (
+        "ROBUST-HEADERS",
+        lambda d: _answer(b"431 Request Header Fields Too Large", b"too many headers")
+        if d.count(b"\r\n") > 100 else None, "120 extra header fields"),
+    "411 on a chunked body": (
+        "ROBUST-FRAMING",
+        lambda d: _answer(b"411 Length Required", b"") if b"Transfer-Encoding: chunked" in d
+        else None, "chunked"),
+    "500 on bytes that are not HTTP": (
+        "ROBUST-FRAMING", lambda d: _500(d) if d.startswith(b"\x16\x03") else None, "not HTTP"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_server_that_falls_over_fails_the_rule(upstream: Emulator, name: str) -> None:
+    rule, misbehave, case = HOSTILE[name]
+    with relay(upstream, misbehave) as endpoint:
+        code, out = run(endpoint, rule)
+    assert code == 1, out
+    assert status(out, rule) == "FAIL", out
+    assert case in out, out
+
+
+def test_a_relay_that_passes_everything_passes_every_rule(upstream: Emulator) -> None:
+    with relay(upstream, lambda data: None) as endpoint:
+        code, out = run(endpoint, ALL)
+    assert code == 0, out
+    for rule in RULES:
+        assert status(out, rule) == "PASS", out
+
+
+def test_the_emulator_on_waitress_passes_every_rule_and_sends_every_case(
+    upstream: Emulator,
+) -> None:
+    code, out = run(upstream.endpoint, ALL)
+    assert code == 0, out
+    for rule in RULES:
+        assert status(out, rule) == "PASS", out
+    assert re.search(r"^ROBUST-FRAMING\s+PASS\s+4\s", out, re.M), out  # socket cases sent
+
+
+def test_the_embedded_emulator_passes_and_skips_only_the_socket_cases() -> None:
+    out_code, out = _embedded(ALL)
+    assert out_code == 0, out
+    for rule in RULES:
+        assert status(out, rule) == "PASS", out
+    assert re.search(r"^ROBUST-FRAMING\s+PASS\s+1\s", out, re.M), out
+
+
+def _embedded(rules: str) -> tuple[int, str]:
+    import io
+    from contextlib import redirect_stdout
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["run", "--rules", rules, "--workers", "1"])
+    return code, out.getvalue()
+
+
+def test_a_short_timeout_judges_a_hang_on_a_body_cut_short_inconclusive(upstream: Emulator) -> None:
+    misbehave = lambda d: "hang" if _short(d) else None  # noqa: E731
+    with relay(upstream, misbehave) as endpoint:
+        code, out = run(endpoint, "ROBUST-FRAMING", "--timeout", "3")
+    assert code == 0, out  # no verdict: the target may take 35 s
+    assert status(out, "ROBUST-FRAMING") == "INCONCLUSIVE", out
+
+
+@pytest.mark.slow
+def test_a_hang_on_a_body_cut_short_fails_once_the_target_had_its_35_s(upstream: Emulator) -> None:
+    misbehave = lambda d: "hang" if _short(d) else None  # noqa: E731
+    with relay(upstream, misbehave) as endpoint:
+        code, out = run(endpoint, "ROBUST-FRAMING", "--timeout", "36")
+    assert code == 1, out
+    assert status(out, "ROBUST-FRAMING") == "FAIL", out
+    assert "shorter than its Content-Length" in out, out
+
+
+def test_the_stdlib_server_passes_the_body_rules_and_fails_on_framing_and_headers() -> None:
+    """``http.server`` has no chunked bodies and at most 100 header fields (431): the
+    adapter is deliberately plain, and these two rules say so."""
+    with StdlibEmulator(CONFIG) as emulator:
+        code, out = run(emulator.endpoint, ALL, "--timeout", "3")
+    assert code == 1, out
+    for rule in ("ROBUST-NESTING", "ROBUST-ENCODING", "ROBUST-NUMBERS"):
+        assert status(out, rule) == "PASS", out
+    assert status(out, "ROBUST-HEADERS") == "FAIL", out
+    assert status(out, "ROBUST-FRAMING") == "FAIL", out
+
+
+# ---- the robustness mutants: one witness each -----------------------------------------
+
+
+def _witness(request: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """What a client sees of the answer to ``request(factory)``: status and code, or why
+    there was none (within 2 s: the hanging mutant answers after 45 s)."""
+
+    def answer(s: Any) -> tuple[Any, ...]:
+        client = s.client.replace(timeout=2.0)
+        try:
+            result = client.send(request(s.factory), counted=False, retry_backpressure=False)
+        except TransportError as exc:
+            return ("no answer", exc.kind)
+        return (result.wire_response.status, result.code)
+
+    return answer
+
+
+def _describe_body(body: bytes) -> Callable[[Any], Any]:
+    return lambda f: f.build("tc3-post", "DescribeJob", {}, body=body)
+
+
+def _many_headers(f: Any) -> Any:
+    request = f.build("tc3-post", "DescribeJob", {"JobId": "job-00000000"})
+    return request.replace(headers=[*request.headers, *((f"X-E-{i}", "1") for i in range(120))])
+
+
+def _cut_short(f: Any) -> Any:
+    request = f.build("tc3-post", "DescribeJob", {}, body=b'{"JobId": "job-000')
+    return request.with_header("Content-Length", "60")
+
+
+ROBUSTNESS_WITNESSES: dict[str, tuple[Callable[[Any], Any], tuple[Any, ...]]] = {
+    "crash-encoded-surrogate": (_describe_body(b'{"JobId": "job-0\xed\xa0\x80"}'),
+                                (200, "InvalidParameter")),
+    "crash-lone-surrogate": (_describe_body(b'{"JobId": "\\ud800"}'),
+                             (200, "InvalidParameter.JobIdMalformed")),
+    "crash-number-overflow": (_describe_body(b'{"JobId": 1e400}'), (200, "InvalidParameter")),
+    "crash-timestamp-overflow": (
+        lambda f: f.build("tc3-post", "DescribeJob", {"JobId": "job-00000000"},
+                          timestamp=str(2**64 + 5)), (200, "AuthFailure.SignatureExpire")),
+    "crash-many-headers": (_many_headers, (200, "RequestSizeLimitExceeded")),
+    "drop-deep-nesting": (_describe_body(b'{"JobId": "job-00000000", "X": ' + b"[" * 20_000
+                                         + b"]" * 20_000 + b"}"), (200, "InvalidParameter")),
+    "hang-short-body": (_cut_short, (200, "InvalidParameter")),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(ROBUSTNESS_WITNESSES))
+def test_robustness_mutant_witness(name: str) -> None:
+    from test_mutants import side
+
+    request, expected = ROBUSTNESS_WITNESSES[name]
+    assert _witness(request)(side(None)) == expected
+    wrong = _witness(request)(side(name))
+    assert wrong != expected, f"{name} answers its witness as the correct emulator does"
+    assert wrong[0] in (500, "no answer"), wrong  # it falls over, not merely another code
