@@ -137,10 +137,18 @@ def _describe(s: Session, extra: bytes = b"", job: bytes | None = None) -> bytes
     return b'{"JobId": ' + job + extra + b"}"
 
 
-def _submit(s: Session, change: Callable[[dict[str, Any]], None]) -> bytes:
+def _submit(s: Session, path: tuple[str | int, ...], raw: bytes) -> bytes:
+    """A SubmitJob body (valid but for this) whose member at ``path`` is the JSON ``raw``."""
     body = minimal_job(s.region, name="tcbc-refused", token=new_token())
-    change(body)
-    return json_body(body)
+    node: Any = body
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = _MARK
+    return json_body(body).replace(json.dumps(_MARK).encode(), raw)
+
+
+_MARK = "tcbc-replaced"
+TASK = ("Job", "Tasks", 0)
 
 
 def _deep(kind: str, depth: int = DEPTH) -> bytes:
@@ -156,15 +164,9 @@ def _nesting(s: Session) -> Iterator[Robust]:
         member = _describe(s, b', "TcbcProbe": ' + _deep(kind))
         yield Robust(f"an unknown member {DEPTH:,} levels of {kind} deep", "tc3-post",
                      _tc3_body(s, member), UNKNOWN, also=(INVALID,), counted=True)  # fmt: skip
-    marker = b'"tcbc-deep"'
-    for kind, where in (("lists", "Job.Tasks"), ("objects", "Application.Command")):
-        if kind == "lists":
-            body = _submit(s, lambda b: b["Job"].__setitem__("Tasks", "tcbc-deep"))
-        else:
-            body = _submit(s, lambda b: b["Job"]["Tasks"][0]["Application"].__setitem__(
-                "Command", "tcbc-deep"))  # fmt: skip
-        deep = body.replace(marker, _deep(kind))
-        yield Robust(f"SubmitJob: {where} {DEPTH:,} levels of {kind} deep", "tc3-post",
+    for kind, path in (("lists", ("Job", "Tasks")), ("objects", (*TASK, "Application", "Command"))):
+        deep = _submit(s, path, _deep(kind))
+        yield Robust(f"SubmitJob: {path[-1]} {DEPTH:,} levels of {kind} deep", "tc3-post",
                      _tc3_body(s, deep, "SubmitJob"), INVALID, counted=True,
                      action="SubmitJob")  # fmt: skip
     for form, levels in (("v1-post", 20_000), ("tc3-get", 10_000)):
@@ -242,14 +244,10 @@ def _numbers(s: Session) -> Iterator[Robust]:
         yield Robust(f"an unknown member the number {label}", "tc3-post",
                      _tc3_body(s, _describe(s, b', "TcbcProbe": ' + number)), UNKNOWN,
                      also=(INVALID,), counted=True)  # fmt: skip
-    for where, number in (("Job.Priority", b"1e400"), ("MaxRetryCount", b"-1e400")):
-        if where == "Job.Priority":
-            body = _submit(s, lambda b: b["Job"].__setitem__("Priority", "tcbc-num"))
-        else:
-            body = _submit(s, lambda b: b["Job"]["Tasks"][0].__setitem__("MaxRetryCount", "tcbc-num"))
-        yield Robust(f"SubmitJob: {where} {number.decode()}", "tc3-post",
-                     _tc3_body(s, body.replace(b'"tcbc-num"', number), "SubmitJob"), INVALID,
-                     counted=True, action="SubmitJob")  # fmt: skip
+    for path, number in ((("Job", "Priority"), b"1e400"), ((*TASK, "MaxRetryCount"), b"-1e400")):
+        yield Robust(f"SubmitJob: {path[-1]} {number.decode()}", "tc3-post",
+                     _tc3_body(s, _submit(s, path, number), "SubmitJob"), INVALID, counted=True,
+                     action="SubmitJob")  # fmt: skip
 
 
 def _head(request: WireRequest, *extra: str) -> bytes:
@@ -265,7 +263,9 @@ def _chunked(request: WireRequest) -> bytes:
 
 
 def _bad_chunk(request: WireRequest) -> bytes:
-    return _head(request, "Transfer-Encoding: chunked", "Connection: close") + b"zz\r\n{}\r\n0\r\n\r\n"
+    return (
+        _head(request, "Transfer-Encoding: chunked", "Connection: close") + b"zz\r\n{}\r\n0\r\n\r\n"
+    )
 
 
 def _framing(s: Session) -> Iterator[Robust]:
