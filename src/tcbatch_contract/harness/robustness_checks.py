@@ -2,10 +2,11 @@
 
 An implementation falls over on what no client means to send: a body nested 100,000
 levels deep, a byte sequence that is no UTF-8, a lone surrogate, a number no double holds,
-a body cut short of its Content-Length, a chunked body, headers past every limit. The
+a body cut short of its Content-Length, a chunked body, headers past every limit, idle
+connections that never send a byte. The
 protocol rules (P10, P11) send the inputs whose answer the contract spells out; these
 checks send the rest, one rule per kind of input (``ROBUST-NESTING``, ``-ENCODING``,
-``-NUMBERS``, ``-FRAMING``, ``-HEADERS``), each case a request that is otherwise what a
+``-NUMBERS``, ``-FRAMING``, ``-HEADERS``, ``-CONNECTIONS``), each case a request that is otherwise what a
 correct client sends and that creates nothing (DescribeJob of an unknown id, or a
 SubmitJob that breaks a rule), except one valid job carrying lone surrogates.
 
@@ -18,14 +19,16 @@ within the time limit, HTTP 200 with the API's envelope, no InternalError. No an
 within a ``--timeout`` shorter than the 35 s a target may take judges nothing
 (INCONCLUSIVE), as in every other check.
 
-Cases that need framing a request cannot carry (a chunked body, bytes that are not HTTP)
-go over a fresh socket and are skipped against an in-process target. The readings are
-``contracts/README.md`` §Interpretations 26-29.
+Cases that need framing a request cannot carry (a chunked body, bytes that are not HTTP,
+connections held open) go over sockets of their own and are skipped against an in-process
+target. The readings are
+``contracts/README.md`` §Interpretations 26-30.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -33,6 +36,7 @@ from typing import Any
 from .. import codes
 from ..transport import ApiResult, TransportError, WireRequest, WireResponse
 from ..transport.forms import json_body
+from ..transport.http import encode
 from .protocol_session import Case, ProtocolCheck, Session, minimal_job, new_token
 from .response_form import is_never_expected
 
@@ -56,6 +60,7 @@ class Robust(Case):
     # request stays what the report shows.
     raw: Callable[[WireRequest], bytes] | None = None
     not_http: bool = False  # not a request: only a 5xx or no answer in time fails
+    via: socket.socket | None = None  # the connection ``raw`` goes on (None: a fresh one)
 
 
 class RobustSession(Session):
@@ -80,7 +85,7 @@ class RobustSession(Session):
             return super().send(request, counted=counted)
         data, timeout = case.raw(request), self.client.timeout
         return self._exchange(lambda: _bytes_exchange(self.client.transport, request, data,
-                                                      timeout, case.not_http))  # fmt: skip
+                                                      timeout, case))  # fmt: skip
 
     def problems(self, case: Case, request: WireRequest, response: WireResponse) -> list[str]:
         if not isinstance(case, Robust):
@@ -97,12 +102,12 @@ class RobustSession(Session):
 
 
 def _bytes_exchange(
-    transport: Any, request: WireRequest, data: bytes, timeout: float, closing_ok: bool
+    transport: Any, request: WireRequest, data: bytes, timeout: float, case: Robust
 ) -> ApiResult:
     try:
-        response = transport.send_bytes(data, request.method, timeout)
+        response = transport.send_bytes(data, request.method, timeout, sock=case.via)
     except TransportError as exc:
-        if not (closing_ok and exc.kind in ("dropped", "malformed")):
+        if not (case.not_http and exc.kind in ("dropped", "malformed")):
             raise
         response = WireResponse(0, {}, b"", 0.0)  # closed without an HTTP answer: no crash
     return ApiResult(response.code, response.response, request, response, 1, response.seconds)
@@ -304,6 +309,77 @@ def _headers(s: Session) -> Iterator[Robust]:
                  TOO_BIG, any_error=True, counted=True)  # fmt: skip
 
 
+#: Connections held open while a request is sent: idle ones, and requests half-sent.
+IDLE, HALF_SENT = 16, 8
+_SHORT_BY = 10  # bytes of a half-sent request held back
+
+
+class ConnectionsCheck(RobustnessCheck):
+    """``ROBUST-CONNECTIONS``: idle and half-sent connections do not starve a request.
+
+    With ``IDLE`` connections open and silent and ``HALF_SENT`` requests sent all but their
+    last bytes, a DescribeJob on one more connection must be answered (the 35 s bound: a
+    target may make it wait while it waits out the half-sent ones), and so must each
+    half-sent request once its last bytes come. A target that refuses a connection sooner
+    has a connection limit the contract leaves open: not judged.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("ROBUST-CONNECTIONS", lambda s: iter(()), _CONNECTIONS_DOC)
+
+    def run(self, target: Any, settings: Any) -> Any:
+        session = RobustSession(self.rule, target, settings, self.stop, release_each_case=True)
+        held: list[socket.socket] = []
+        with session:
+            transport, timeout = session.client.transport, session.client.timeout
+            if not callable(getattr(transport, "open_connection", None)):
+                session.notes.append("needs a socket: not sent to this in-process target")
+                return session.result
+            try:
+                for _ in range(IDLE):
+                    held.append(transport.open_connection(timeout))
+                half = []
+                for _ in range(HALF_SENT):
+                    request = session.describe("tc3-post")
+                    data = encode(request)
+                    held.append(transport.open_connection(timeout))
+                    held[-1].sendall(data[:-_SHORT_BY])
+                    half.append((held[-1], request, data[-_SHORT_BY:]))
+            except (TransportError, OSError) as exc:
+                session.unjudged.append(
+                    f"the target took {len(held)} connections at once, then refused one "
+                    f"({exc}): a limit the contract leaves open, not judged"
+                )
+                _close_all(held)
+                return session.result
+            try:
+                answered = session.run(Robust(
+                    f"DescribeJob with {IDLE} idle connections and {HALF_SENT} requests "
+                    "half-sent held open", "tc3-post", lambda: session.describe("tc3-post"),
+                    PASSED, counted=True))  # fmt: skip
+                if answered is None:  # no answer: the half-sent ones would wait as long
+                    return session.result
+                for number, (sock, request, rest) in enumerate(half, 1):
+                    answered = session.run(Robust(
+                        f"half-sent request {number} of {HALF_SENT}, finished last", "tc3-post",
+                        (lambda r: lambda: r)(request), PASSED, counted=True,
+                        raw=(lambda b: lambda r: b)(rest), via=sock))  # fmt: skip
+            finally:
+                _close_all(held)
+        return session.result
+
+
+_CONNECTIONS_DOC = "idle and half-sent connections held open while a request is sent"
+
+
+def _close_all(socks: list[socket.socket]) -> None:
+    for sock in socks:
+        try:
+            sock.close()
+        except OSError:
+            pass
+
+
 _RULES: tuple[tuple[str, Callable[[Session], Iterator[Case]], str], ...] = (
     ("ROBUST-NESTING", _nesting, "bodies and flattened names nested 10,000-100,000 levels deep"),
     ("ROBUST-ENCODING", _encoding, "invalid UTF-8, lone surrogates, odd bodies and media types"),
@@ -314,6 +390,9 @@ _RULES: tuple[tuple[str, Callable[[Session], Iterator[Case]], str], ...] = (
 RULES = tuple(rule for rule, _, _ in _RULES)
 
 
+RULES = (*RULES, "ROBUST-CONNECTIONS")
+
+
 def robustness_checks() -> list[Any]:
     """Fresh instances of every robustness check, in rule order."""
-    return [RobustnessCheck(rule, cases, doc) for rule, cases, doc in _RULES]
+    return [*(RobustnessCheck(rule, cases, doc) for rule, cases, doc in _RULES), ConnectionsCheck()]
