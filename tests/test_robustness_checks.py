@@ -177,6 +177,10 @@ HOSTILE: dict[str, tuple[str, Misbehaviour, str]] = {
         "ROBUST-HEADERS",
         lambda d: _answer(b"431 Request Header Fields Too Large", b"too many headers")
         if d.count(b"\r\n") > 100 else None, "120 extra header fields"),
+    "400 on a request without Host": (
+        "ROBUST-HEADERS",
+        lambda d: None if re.search(rb"(?im)^host:", d.partition(b"\r\n\r\n")[0])
+        else _answer(b"400 Bad Request", b"no Host"), "no Host header"),
     "411 on a chunked body": (
         "ROBUST-FRAMING",
         lambda d: _answer(b"411 Length Required", b"") if b"Transfer-Encoding: chunked" in d

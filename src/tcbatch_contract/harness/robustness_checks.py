@@ -305,6 +305,9 @@ def _headers(s: Session) -> Iterator[Robust]:
     ):
         yield Robust(label, "tc3-post", with_headers(headers), PASSED, also=(TOO_BIG,),
                      counted=True)  # fmt: skip
+    no_host = lambda: s.describe("tc3-post").without_header("Host")  # noqa: E731
+    yield Robust("no Host header (a signed header)", "tc3-post", no_host,
+                 codes.AUTH_SIGNATURE_FAILURE, any_error=True, counted=True)  # fmt: skip
     yield Robust("a request path of 9,000 bytes", "tc3-post", with_headers([], "/" + "a" * 9000),
                  TOO_BIG, any_error=True, counted=True)  # fmt: skip
 
