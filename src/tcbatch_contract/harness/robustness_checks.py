@@ -35,8 +35,7 @@ from typing import Any
 
 from .. import codes
 from ..transport import ApiResult, TransportError, WireRequest, WireResponse
-from ..transport.forms import json_body
-from ..transport.http import encode
+from ..transport.forms import json_body, request_key
 from .protocol_session import Case, ProtocolCheck, Session, minimal_job, new_token
 from .response_form import is_never_expected
 
@@ -84,6 +83,8 @@ class RobustSession(Session):
         if case is None or case.raw is None:
             return super().send(request, counted=counted)
         data, timeout = case.raw(request), self.client.timeout
+        if counted and self.client.limiter is not None:  # paced as the client paces its own
+            self.client.limiter.acquire(request_key(request))
         return self._exchange(lambda: _bytes_exchange(self.client.transport, request, data,
                                                       timeout, case))  # fmt: skip
 
@@ -95,6 +96,9 @@ class RobustSession(Session):
                 return [f"answered HTTP {response.status} to bytes that are not HTTP"]
             return []
         code = response.code
+        if code in codes.BACK_PRESSURE and case.raw is not None:  # not resent: no verdict
+            self.unjudged.append(f"'{case.name}' [{case.form}]: the target pushed back ({code})")
+            return []
         allowed = code is not None and (code in case.also or case.any_error)
         if allowed and not is_never_expected(code):
             case = replace(case, expect=code)
@@ -312,77 +316,6 @@ def _headers(s: Session) -> Iterator[Robust]:
                  TOO_BIG, any_error=True, counted=True)  # fmt: skip
 
 
-#: Connections held open while a request is sent: idle ones, and requests half-sent.
-IDLE, HALF_SENT = 16, 8
-_SHORT_BY = 10  # bytes of a half-sent request held back
-
-
-class ConnectionsCheck(RobustnessCheck):
-    """``ROBUST-CONNECTIONS``: idle and half-sent connections do not starve a request.
-
-    With ``IDLE`` connections open and silent and ``HALF_SENT`` requests sent all but their
-    last bytes, a DescribeJob on one more connection must be answered (the 35 s bound: a
-    target may make it wait while it waits out the half-sent ones), and so must each
-    half-sent request once its last bytes come. A target that refuses a connection sooner
-    has a connection limit the contract leaves open: not judged.
-    """
-
-    def __init__(self) -> None:
-        super().__init__("ROBUST-CONNECTIONS", lambda s: iter(()), _CONNECTIONS_DOC)
-
-    def run(self, target: Any, settings: Any) -> Any:
-        session = RobustSession(self.rule, target, settings, self.stop, release_each_case=True)
-        held: list[socket.socket] = []
-        with session:
-            transport, timeout = session.client.transport, session.client.timeout
-            if not callable(getattr(transport, "open_connection", None)):
-                session.notes.append("needs a socket: not sent to this in-process target")
-                return session.result
-            try:
-                for _ in range(IDLE):
-                    held.append(transport.open_connection(timeout))
-                half = []
-                for _ in range(HALF_SENT):
-                    request = session.describe("tc3-post")
-                    data = encode(request)
-                    held.append(transport.open_connection(timeout))
-                    held[-1].sendall(data[:-_SHORT_BY])
-                    half.append((held[-1], request, data[-_SHORT_BY:]))
-            except (TransportError, OSError) as exc:
-                session.unjudged.append(
-                    f"the target took {len(held)} connections at once, then refused one "
-                    f"({exc}): a limit the contract leaves open, not judged"
-                )
-                _close_all(held)
-                return session.result
-            try:
-                answered = session.run(Robust(
-                    f"DescribeJob with {IDLE} idle connections and {HALF_SENT} requests "
-                    "half-sent held open", "tc3-post", lambda: session.describe("tc3-post"),
-                    PASSED, counted=True))  # fmt: skip
-                if answered is None:  # no answer: the half-sent ones would wait as long
-                    return session.result
-                for number, (sock, request, rest) in enumerate(half, 1):
-                    answered = session.run(Robust(
-                        f"half-sent request {number} of {HALF_SENT}, finished last", "tc3-post",
-                        (lambda r: lambda: r)(request), PASSED, counted=True,
-                        raw=(lambda b: lambda r: b)(rest), via=sock))  # fmt: skip
-            finally:
-                _close_all(held)
-        return session.result
-
-
-_CONNECTIONS_DOC = "idle and half-sent connections held open while a request is sent"
-
-
-def _close_all(socks: list[socket.socket]) -> None:
-    for sock in socks:
-        try:
-            sock.close()
-        except OSError:
-            pass
-
-
 _RULES: tuple[tuple[str, Callable[[Session], Iterator[Case]], str], ...] = (
     ("ROBUST-NESTING", _nesting, "bodies and flattened names nested 10,000-100,000 levels deep"),
     ("ROBUST-ENCODING", _encoding, "invalid UTF-8, lone surrogates, odd bodies and media types"),
@@ -398,4 +331,6 @@ RULES = (*RULES, "ROBUST-CONNECTIONS")
 
 def robustness_checks() -> list[Any]:
     """Fresh instances of every robustness check, in rule order."""
+    from .robustness_connections import ConnectionsCheck
+
     return [*(RobustnessCheck(rule, cases, doc) for rule, cases, doc in _RULES), ConnectionsCheck()]
