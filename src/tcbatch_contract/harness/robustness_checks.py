@@ -21,7 +21,7 @@ within a ``--timeout`` shorter than the 35 s a target may take judges nothing
 
 Cases that need framing a request cannot carry (a chunked body, bytes that are not HTTP,
 connections held open) go over sockets of their own and are skipped against an in-process
-target. The readings are
+target. ``ROBUST-CONNECTIONS`` is a scenario, not a list of cases: ``robustness_connections``. The readings are
 ``contracts/README.md`` §Interpretations 26-30.
 """
 
