@@ -115,7 +115,9 @@ def test_inputs_the_contract_leaves_open_are_shown_as_open() -> None:
     other = TargetSetup(
         "other", spec.profile, transport, transport.host, Credential(SECRET_ID, SECRET_KEY)
     )
-    differ = Differ(TargetFactory(spec).target(), TargetFactory(other).target(), RunSettings(form="tc3-post"))
+    differ = Differ(
+        TargetFactory(spec).target(), TargetFactory(other).target(), RunSettings(form="tc3-post")
+    )
     commands_not_a_list = {
         "Application": {"DeliveryForm": "LOCAL", "Commands": "echo"},
         "ComputeEnv": ENV,

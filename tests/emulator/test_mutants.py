@@ -248,7 +248,7 @@ BODIES: dict[str, Body] = {
 
 def test_every_mutant_has_one_witness() -> None:
     assert len(mutants.MUTANTS) >= 40
-    assert set(BODIES) | set(SCENARIOS) == set(mutants.MUTANTS)
+    assert set(BODIES) | set(SCENARIOS) | set(ROBUSTNESS_WITNESSES) == set(mutants.MUTANTS)
     assert not set(BODIES) & set(SCENARIOS)
 
 
@@ -474,3 +474,60 @@ def test_emulator_command_serves_a_mutant_over_http() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# ---- the robustness mutants: one witness each -----------------------------------------
+
+
+def _witness(request: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """What a client sees of the answer to ``request(factory)``: status and code, or why
+    there was none (within 2 s: the hanging mutant answers after 45 s)."""
+
+    def answer(s: Any) -> tuple[Any, ...]:
+        client = s.client.replace(timeout=2.0)
+        try:
+            result = client.send(request(s.factory), counted=False, retry_backpressure=False)
+        except TransportError as exc:
+            return ("no answer", exc.kind)
+        return (result.wire_response.status, result.code)
+
+    return answer
+
+
+def _describe_body(body: bytes) -> Callable[[Any], Any]:
+    return lambda f: f.build("tc3-post", "DescribeJob", {}, body=body)
+
+
+def _many_headers(f: Any) -> Any:
+    request = f.build("tc3-post", "DescribeJob", {"JobId": "job-00000000"})
+    return request.replace(headers=[*request.headers, *((f"X-E-{i}", "1") for i in range(120))])
+
+
+def _cut_short(f: Any) -> Any:
+    request = f.build("tc3-post", "DescribeJob", {}, body=b'{"JobId": "job-000')
+    return request.with_header("Content-Length", "60")
+
+
+ROBUSTNESS_WITNESSES: dict[str, tuple[Callable[[Any], Any], tuple[Any, ...]]] = {
+    "crash-encoded-surrogate": (_describe_body(b'{"JobId": "job-0\xed\xa0\x80"}'),
+                                (200, "InvalidParameter")),
+    "crash-lone-surrogate": (_describe_body(b'{"JobId": "\\ud800"}'),
+                             (200, "InvalidParameter.JobIdMalformed")),
+    "crash-number-overflow": (_describe_body(b'{"JobId": 1e400}'), (200, "InvalidParameter")),
+    "crash-timestamp-overflow": (
+        lambda f: f.build("tc3-post", "DescribeJob", {"JobId": "job-00000000"},
+                          timestamp=str(2**64 + 5)), (200, "AuthFailure.SignatureExpire")),
+    "crash-many-headers": (_many_headers, (200, "RequestSizeLimitExceeded")),
+    "drop-deep-nesting": (_describe_body(b'{"JobId": "job-00000000", "X": ' + b"[" * 20_000
+                                         + b"]" * 20_000 + b"}"), (200, "InvalidParameter")),
+    "hang-short-body": (_cut_short, (200, "InvalidParameter")),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(ROBUSTNESS_WITNESSES))
+def test_robustness_mutant_witness(name: str) -> None:
+    request, expected = ROBUSTNESS_WITNESSES[name]
+    assert _witness(request)(side(None)) == expected
+    wrong = _witness(request)(side(name))
+    assert wrong != expected, f"{name} answers its witness as the correct emulator does"
+    assert wrong[0] in (500, "no answer"), wrong  # it falls over, not merely another code

@@ -71,13 +71,15 @@ def catalogue_rules() -> list[Any]:
 
 
 def all_checks() -> list[Check]:
-    """Every check the harness has: generated, protocol, stateful."""
+    """Every check the harness has: generated, protocol, robustness, stateful."""
     from .checks.generated import generated_checks
     from .checks.protocol import protocol_checks
+    from .checks.robustness import robustness_checks
     from .checks.stateful import stateful_checks
 
     checks: list[Check] = list(generated_checks())
     checks += protocol_checks()
+    checks += robustness_checks()
     checks += stateful_checks()
     return checks
 

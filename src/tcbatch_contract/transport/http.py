@@ -111,6 +111,25 @@ class HttpTransport:
             _close(sock)
         return WireResponse(answer.status, answer.headers, answer.body, time.monotonic() - start)
 
+    def open_connection(self, timeout: float) -> socket.socket:
+        """A fresh connection to the target, outside the pool (to hold open, or half-send on)."""
+        return self._connect(time.monotonic() + timeout)
+
+    def send_bytes(
+        self, data: bytes, method: str, timeout: float, *, sock: socket.socket | None = None
+    ) -> WireResponse:
+        """Send ``data`` as it is (framing a request cannot carry: a chunked body, bytes that
+        are not HTTP, the rest of a request half-sent on ``sock``) on a fresh connection or
+        on ``sock``, read one answer, close the connection."""
+        start = time.monotonic()
+        deadline = start + timeout
+        sock = sock or self._connect(deadline)
+        try:
+            answer = self._exchange(sock, data, method, deadline, timeout, False)
+        finally:
+            _close(sock)
+        return WireResponse(answer.status, answer.headers, answer.body, time.monotonic() - start)
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
