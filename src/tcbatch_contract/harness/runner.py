@@ -71,10 +71,12 @@ def all_checks() -> list[Check]:
     """Every check the harness has: generated, protocol, stateful."""
     from . import protocol_checks, stateful_checks
     from .generated_checks import generated_checks
+    from .state_model import state_model_checks
 
     checks: list[Check] = list(generated_checks())
     checks += protocol_checks.protocol_checks()
     checks += stateful_checks.stateful_checks()
+    checks += state_model_checks()
     return checks
 
 
