@@ -226,9 +226,7 @@ def run_one(name: str | None, settings: ScoreSettings) -> MutantResult:
         result.family, result.description = chosen.family, chosen.description
     spec = target_spec(name, settings.timeout)
     targets = Targets(spec)
-    checks = sorted(
-        (c for c in all_checks() if _included(c.rule, settings)), key=cost_class
-    )
+    checks = sorted((c for c in all_checks() if _included(c.rule, settings)), key=cost_class)
     if name is None or settings.max_examples <= SWEEP_EXAMPLES:
         passes = [(settings.max_examples, checks)]
     else:

@@ -26,8 +26,6 @@ quota.
 from __future__ import annotations
 
 import copy
-import secrets
-import string
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,8 +186,7 @@ class AccountModel:
     gone_but_found: list[str] = field(default_factory=list)
     second_same: bool | None = None  # the second credential's account: the same one?
     lost: bool = False
-    unknown_id: str = field(default_factory=lambda: "job-" + "".join(
-        secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8)))  # fmt: skip
+    unknown_id: str = "job-tcbcnone"  # well-formed, and no job's: ids are random
 
     # ---- what there is --------------------------------------------------------------
 

@@ -110,8 +110,11 @@ def _phantom(app: EmulatorApp, owner: str, token: str) -> None:
          (owner, token, phantom))  # fmt: skip
 
 
-@mutant("token-kept-after-quota-refusal", "state",
-        "a SubmitJob refused by the quota keeps its ClientToken, naming a job never made")
+@mutant(
+    "token-kept-after-quota-refusal",
+    "state",
+    "a SubmitJob refused by the quota keeps its ClientToken, naming a job never made",
+)
 def _token_after_quota(app: EmulatorApp) -> None:  # fmt: skip
     def after(owner: str, request: Any, now: float, token: Any, admit: Any, result: Submitted):
         if result.refusal is not None and isinstance(token, str):
@@ -121,8 +124,11 @@ def _token_after_quota(app: EmulatorApp) -> None:  # fmt: skip
     _wrap_submit(app, after)
 
 
-@mutant("token-kept-after-invalid-body", "state",
-        "a SubmitJob refused for its body keeps its ClientToken, naming a job never made")
+@mutant(
+    "token-kept-after-invalid-body",
+    "state",
+    "a SubmitJob refused for its body keeps its ClientToken, naming a job never made",
+)
 def _token_after_fault(app: EmulatorApp) -> None:  # fmt: skip
     caller = threading.local()
     step_names = list(app.steps)
@@ -150,8 +156,11 @@ def _token_after_fault(app: EmulatorApp) -> None:  # fmt: skip
         wrap(rule)
 
 
-@mutant("replay-updates-priority-tags", "state",
-        "a replayed ClientToken writes the new body's Priority and Tags into the first job")
+@mutant(
+    "replay-updates-priority-tags",
+    "state",
+    "a replayed ClientToken writes the new body's Priority and Tags into the first job",
+)
 def _replay_updates(app: EmulatorApp) -> None:  # fmt: skip
     def after(owner: str, request: Any, now: float, token: Any, admit: Any, result: Submitted):
         stored = _request_of(app, result.job_id or "") if result.replayed else None
@@ -167,8 +176,11 @@ def _replay_updates(app: EmulatorApp) -> None:  # fmt: skip
     _wrap_submit(app, after)
 
 
-@mutant("replay-revives-terminated", "state",
-        "a replayed ClientToken of a terminated job sets it running again")
+@mutant(
+    "replay-revives-terminated",
+    "state",
+    "a replayed ClientToken of a terminated job sets it running again",
+)
 def _replay_revives(app: EmulatorApp) -> None:  # fmt: skip
     def after(owner: str, request: Any, now: float, token: Any, admit: Any, result: Submitted):
         if result.replayed:
@@ -203,8 +215,11 @@ def _quota_per_region(app: EmulatorApp) -> None:
     store.submit = mutated  # type: ignore[method-assign]
 
 
-@mutant("quota-kept-by-running-delete", "state",
-        "deleting a job that was never terminated does not free its place in the quota")
+@mutant(
+    "quota-kept-by-running-delete",
+    "state",
+    "deleting a job that was never terminated does not free its place in the quota",
+)
 def _running_delete_counts(app: EmulatorApp) -> None:  # fmt: skip
     kept: set[str] = set()
 
@@ -228,8 +243,11 @@ def _running_delete_counts(app: EmulatorApp) -> None:  # fmt: skip
 # ---- JobIds ---------------------------------------------------------------------------
 
 
-@mutant("job-id-reused-after-delete", "state",
-        "once three jobs are deleted, a new job takes the oldest deleted job's JobId")
+@mutant(
+    "job-id-reused-after-delete",
+    "state",
+    "once three jobs are deleted, a new job takes the oldest deleted job's JobId",
+)
 def _id_reused(app: EmulatorApp) -> None:  # fmt: skip
     store = app.store
     insert = store._insert_job
@@ -258,7 +276,9 @@ def _describe_in_region(original: Handler, subject: Subject, owner: str, app: Em
     request = app.store.get(owner, _job_id(subject))
     zone = str(request.request["Placement"]["Zone"]) if request else ""
     if request is not None and zone.rsplit("-", 1)[0] != subject.region:
-        raise ApiError(codes.RESOURCE_NOT_FOUND_JOB, f"The job `{_job_id(subject)}` does not exist.")
+        raise ApiError(
+            codes.RESOURCE_NOT_FOUND_JOB, f"The job `{_job_id(subject)}` does not exist."
+        )
     return original(subject, owner, app)
 
 
@@ -266,9 +286,12 @@ mutant("describe-region-scoped", "state", "DescribeJob finds a job only from the
        "submitted in")(_wrap("DescribeJob", _describe_in_region))  # fmt: skip
 
 
-@mutant("describe-cache-per-region", "state",
-        "DescribeJob answers from a per-Region cache that a TerminateJob or DeleteJob sent "
-        "from another Region does not clear")
+@mutant(
+    "describe-cache-per-region",
+    "state",
+    "DescribeJob answers from a per-Region cache that a TerminateJob or DeleteJob sent "
+    "from another Region does not clear",
+)
 def _describe_cache(app: EmulatorApp) -> None:  # fmt: skip
     cache: dict[tuple[str, str, str], dict[str, Any]] = {}
 
@@ -287,8 +310,11 @@ def _describe_cache(app: EmulatorApp) -> None:  # fmt: skip
     _wrap("DeleteJob", clearing)(app)
 
 
-@mutant("submit-info-latest-job", "state",
-        "DescribeJobSubmitInfo shows JobName and JobDescription of the latest job submitted")
+@mutant(
+    "submit-info-latest-job",
+    "state",
+    "DescribeJobSubmitInfo shows JobName and JobDescription of the latest job submitted",
+)
 def _latest_job(app: EmulatorApp) -> None:  # fmt: skip
     latest: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
@@ -380,8 +406,11 @@ mutant("terminate-other-region-ignored", "state", "TerminateJob from another Reg
        "job's answers success and does nothing")(_wrap("TerminateJob", _terminate_here_only))  # fmt: skip
 
 
-@mutant("running-delete-still-found", "state",
-        "a job deleted while running is still found by DescribeJobSubmitInfo and TerminateJob")
+@mutant(
+    "running-delete-still-found",
+    "state",
+    "a job deleted while running is still found by DescribeJobSubmitInfo and TerminateJob",
+)
 def _running_delete_found(app: EmulatorApp) -> None:  # fmt: skip
     ghosts: set[str] = set()
 
@@ -395,10 +424,15 @@ def _running_delete_found(app: EmulatorApp) -> None:  # fmt: skip
     def info(original: Handler, subject: Subject, owner: str, app_: EmulatorApp):
         if _job_id(subject) in ghosts:
             job = (_request_of(app_, _job_id(subject)) or {}).get("Job", {})
-            return {"JobId": _job_id(subject), "JobName": job.get("JobName"),
-                    "JobDescription": job.get("JobDescription"),
-                    "Priority": job.get("Priority", 0), "Tasks": job.get("Tasks", []),
-                    "Dependences": job.get("Dependences", []), "Tags": job.get("Tags", [])}
+            return {
+                "JobId": _job_id(subject),
+                "JobName": job.get("JobName"),
+                "JobDescription": job.get("JobDescription"),
+                "Priority": job.get("Priority", 0),
+                "Tasks": job.get("Tasks", []),
+                "Dependences": job.get("Dependences", []),
+                "Tags": job.get("Tags", []),
+            }
         return original(subject, owner, app_)  # fmt: skip
 
     def terminate(original: Handler, subject: Subject, owner: str, app_: EmulatorApp):
