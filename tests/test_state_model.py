@@ -64,7 +64,8 @@ def test_a_second_terminate_that_revives_the_job_is_caught_and_shrunk() -> None:
     failure = result.failures[0]
     steps = failure.steps or []
     actions = [s["action"] for s in steps]
-    assert "TerminateJob" in actions and actions[-1] in ("DescribeJob", "DescribeJob")
+    # The shortest such sequence: SubmitJob, TerminateJob twice, DescribeJob.
+    assert actions == ["SubmitJob", "TerminateJob", "TerminateJob", "DescribeJob"], actions
     assert "FAILED" in steps[-1]["expected"] and "FAILED" not in steps[-1]["got"]
     assert result.requests_to_first_failure is not None
     assert not target.created_jobs
