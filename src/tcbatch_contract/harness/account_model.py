@@ -206,10 +206,12 @@ class AccountModel:
         return [j.job_id for j in self.live()] + self.strays
 
     def pick(self, index: int) -> tuple[str, str]:
-        """(a JobId, how a reproduction names it): a job of this run, or an unknown one."""
+        """(a JobId, how a reproduction names it): a job of this run counted from the newest
+        (0: the latest, where most orders worth trying happen), or an unknown one."""
         jobs = list(self.jobs.values())
         if index < len(jobs):
-            return jobs[index].job_id, f"<job {jobs[index].ref}>"
+            job = jobs[-1 - index]
+            return job.job_id, f"<job {job.ref}>"
         return self.unknown_id, self.unknown_id
 
     def every_job(self) -> list[tuple[str, str]]:

@@ -58,6 +58,8 @@ SHRINK_REQUEST_BUDGET = 20000
 #: The quota is filled in one step (``fill_quota``) only when it is at most this large.
 MAX_FILL = 10
 REGIONS_USED = 3
+#: ClientTokens of a SubmitJob: none, or one of two (so that a token is often used again).
+TOKEN_SLOTS = (None, 0, 0, 1)
 #: The operations of a step, repeated by weight.
 OPS = (
     "SubmitJob", "SubmitJob", "SubmitJob", "SubmitJob", "DescribeJob", "DescribeJob",
@@ -216,7 +218,7 @@ class AccountMachine(RuleBasedStateMachine):
     @rule(
         op=st.sampled_from(OPS),
         variant=Variant.strategy(),
-        token=st.one_of(st.none(), st.integers(0, 2)),
+        token=st.sampled_from(TOKEN_SLOTS),
         fault=st.one_of(st.none(), st.none(), st.integers(0, len(FAULTS) - 1)),
         pick=st.integers(0, 4),
         form=st.sampled_from(FORMS),
@@ -243,15 +245,20 @@ class AccountMachine(RuleBasedStateMachine):
         self.send_submit(body, shown, token, form, where)
 
     def send_submit(
-        self, body: dict[str, Any], shown: dict[str, Any], token: int | None, form: str, where: str
-    ) -> str | None:
-        """Send one SubmitJob of the main credential; the JobId of the job it made, if any."""
+        self, body: dict[str, Any], shown: dict[str, Any], token: int | None, form: str,
+        where: str, *, read_back: bool = True,
+    ) -> str | None:  # fmt: skip
+        """Send one SubmitJob of the main credential; the JobId of the job it made, if any.
+        With ``read_back``, a DescribeJob of the job it made or named follows."""
         expectation = self.model.expect_submit(body, where, token)
         if expectation.creates and not self._spend():
             return None
         step = Step("SubmitJob", form, where, False, shown, expectation.text)
         self._judge(step, body, lambda r: self._submitted(step, body, token, expectation, r))
         job = next((j for j in self.model.jobs.values() if j.ref == step.binds), None)
+        if job is not None and read_back:  # the job made, or the one a replay named
+            self.on_job_id("DescribeJob", job.job_id, f"<job {job.ref}>", form, where,
+                           second=False)  # fmt: skip
         return job.job_id if job is not None and expectation.creates else None
 
     def _submitted(self, step: Step, body: Any, token: int | None, expectation: Any,
@@ -278,6 +285,15 @@ class AccountMachine(RuleBasedStateMachine):
         """DescribeJob, DescribeJobSubmitInfo, TerminateJob or DeleteJob on one job."""
         job_id, ref = self.model.pick(pick)
         self.on_job_id(action, job_id, ref, form, where, second=second)
+        if action in ("TerminateJob", "DeleteJob") and job_id in self.model.jobs:
+            # Read back what the operation left: the job (its state after a TerminateJob, its
+            # members after a DeleteJob), and its neighbour, which it must have left alone.
+            after = "DescribeJob" if action == "TerminateJob" else "DescribeJobSubmitInfo"
+            self.on_job_id(after, job_id, ref, form, where, second=False)
+            neighbour = [j for j in self.model.jobs.values() if j.job_id != job_id][-1:]
+            for job in neighbour:
+                self.on_job_id("DescribeJob", job.job_id, f"<job {job.ref}>", form, where,
+                               second=False)  # fmt: skip
 
     def on_job_id(self, action: str, job_id: str, ref: str, form: str, where: str, *,
                   second: bool) -> None:  # fmt: skip
@@ -291,7 +307,7 @@ class AccountMachine(RuleBasedStateMachine):
 
     def describe_all(self, form: str, where: str) -> None:
         """DescribeJob of every job this run knows, live or deleted: nothing else moved."""
-        for index in range(len(self.model.jobs)):
+        for index in reversed(range(len(self.model.jobs))):
             self.on_job("DescribeJob", index, form, where, second=False)
 
     def fill_quota(self, variant: Variant, where: str) -> None:
@@ -361,7 +377,7 @@ def replay(machine_class: type[AccountMachine], steps: list[dict[str, Any]]) -> 
                 if second:
                     machine.send_second_submit(body, shown, form, where)
                     continue
-                job_id = machine.send_submit(body, shown, slot, form, where)
+                job_id = machine.send_submit(body, shown, slot, form, where, read_back=False)
                 if job_id and step.get("binds"):
                     made[step["binds"]] = job_id
             else:
