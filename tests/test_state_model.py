@@ -5,7 +5,8 @@ sequence whose reproduction is a script."""
 from __future__ import annotations
 
 from tcbatch_contract.cli.mutation_score import target_spec
-from tcbatch_contract.harness.model import RunSettings, Status
+from tcbatch_contract.harness.model import RunReport, RunSettings, Status
+from tcbatch_contract.harness.report_doc import render_markdown, report_blocks
 from tcbatch_contract.harness.reproduce import sdk_sequence
 from tcbatch_contract.harness.runner import all_checks
 from tcbatch_contract.harness.state_model import RULE, StateModelCheck
@@ -16,7 +17,8 @@ from tcbatch_contract.transport import Client
 def run(mutant: str | None, examples: int = 5, seed: int = 0):
     spec = target_spec(mutant, 10.0)
     target = Targets(spec).target()
-    settings = RunSettings(max_examples=examples, seed=seed, shrink_seconds=10.0)
+    # A bound, not a duration: on a quiet machine shrinking ends in a few seconds.
+    settings = RunSettings(max_examples=examples, seed=seed, shrink_seconds=40.0)
     return StateModelCheck().run(target, settings), target, spec
 
 
@@ -72,7 +74,11 @@ def test_a_second_terminate_that_revives_the_job_is_caught_and_shrunk() -> None:
     script = sdk_sequence(steps, endpoint="http://127.0.0.1:9000")
     compile(script, "sequence.py", "exec")
     assert 'jobs["j' in script and '"TENCENTCLOUD_"' in script
-    assert target_spec.__name__ and target.client.credential.secret_key not in script
+    assert target.client.credential.secret_key not in script
+    report = RunReport(target="emulator", profile=target.profile, settings=RunSettings(),
+                       results=[result], endpoint="http://127.0.0.1:9000")  # fmt: skip
+    text = render_markdown(report_blocks(report))
+    assert "the sequence (4 requests, shrunk)" in text and script in text
 
 
 def test_a_zone_read_back_from_the_request_region_is_caught() -> None:

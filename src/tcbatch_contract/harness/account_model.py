@@ -132,7 +132,7 @@ def job_body(
 
 
 @dataclass
-class Step:
+class SequenceStep:
     """One request of a sequence, as the report and its reproduction show it."""
 
     action: str
@@ -156,7 +156,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Expectation:
+class Allowed:
     creates: bool  # a new job, when the target conforms
     codes: tuple[str, ...] | None = None  # an error with one of these; None: success
     replay_of: str | None = None  # the JobId a replayed token must return
@@ -223,23 +223,23 @@ class AccountModel:
 
     # ---- SubmitJob ------------------------------------------------------------------
 
-    def expect_submit(self, body: dict[str, Any], region: str, slot: int | None) -> Expectation:
+    def expect_submit(self, body: dict[str, Any], region: str, slot: int | None) -> Allowed:
         context = Context(region=region, known_env_ids=self.known_env_ids, jobs_held=self.held())
         plain = evaluate("SubmitJob", body, context)
         if not plain.success:
             with_quota = evaluate("SubmitJob", body, _with_quota(context, self.quota))
             accepted = tuple(with_quota.accepted_codes)
-            return Expectation(False, accepted, text="one of " + ", ".join(accepted))
+            return Allowed(False, accepted, text="one of " + ", ".join(accepted))
         if slot is not None and slot in self.tokens:
             first = self.tokens[slot]
-            return Expectation(False, replay_of=first, text=f"success, JobId of {self._ref(first)}")
+            return Allowed(False, replay_of=first, text=f"success, JobId of {self._ref(first)}")
         if self.quota is not None and self.held() >= self.quota:
-            return Expectation(False, (codes.JOB_QUOTA,), text=f"{codes.JOB_QUOTA} (quota "
+            return Allowed(False, (codes.JOB_QUOTA,), text=f"{codes.JOB_QUOTA} (quota "
                                f"{self.quota}, {self.held()} held)")  # fmt: skip
-        return Expectation(True, text="success, a new JobId")
+        return Allowed(True, text="success, a new JobId")
 
     def after_submit(
-        self, body: dict[str, Any], slot: int | None, expected: Expectation,
+        self, body: dict[str, Any], slot: int | None, expected: Allowed,
         code: str | None, job_id: str | None,
     ) -> str | None:  # fmt: skip
         """Take in a SubmitJob's answer; the ``jN`` its JobId is known by, if any."""

@@ -41,7 +41,7 @@ from .account_model import (
     FORMS,
     AccountModel,
     Contradiction,
-    Step,
+    SequenceStep,
     Variant,
     job_body,
 )
@@ -58,6 +58,9 @@ SHRINK_REQUEST_BUDGET = 20000
 #: The quota is filled in one step (``fill_quota``) only when it is at most this large.
 MAX_FILL = 10
 REGIONS_USED = 3
+#: The share of the shrinking budget that dropping steps one at a time gets (it is what
+#: shortens a sequence most per request; Hypothesis's shrinking has the rest first).
+MINIMIZE_SHARE = 0.75
 #: ClientTokens of a SubmitJob: none, or one of two (so that a token is often used again).
 TOKEN_SLOTS = (None, 0, 0, 1)
 #: The operations of a step, repeated by weight.
@@ -96,6 +99,7 @@ class _Context:
         self.failure_steps = 0
         self.requests_to_first_failure: int | None = None
         self.shrink_started: float | None = None
+        self.minimizing = False
         self.shrink_requests = 0
         self.digest = ""
         self.notes: set[str] = set()
@@ -109,7 +113,8 @@ class _Context:
                 raise _Stop
             return
         limit = self.settings.shrink_seconds
-        limit = None if limit is None else limit / 2  # half for Hypothesis, half for minimize
+        if limit is not None:  # a quarter for Hypothesis's shrinking, the rest for minimize()
+            limit = limit * (MINIMIZE_SHARE if self.minimizing else 1 - MINIMIZE_SHARE)
         spent = time.monotonic() - self.shrink_started
         if self.shrink_requests >= SHRINK_REQUEST_BUDGET or (limit is not None and spent >= limit):
             raise _Stop
@@ -119,7 +124,7 @@ class _Context:
         if self.shrink_started is not None:
             self.shrink_requests += requests
 
-    def failed(self, steps: list[Step], reason: str) -> None:
+    def failed(self, steps: list[SequenceStep], reason: str) -> None:
         if self.requests_to_first_failure is None:
             self.requests_to_first_failure = self.requests
             self.shrink_started = time.monotonic()
@@ -159,11 +164,11 @@ class AccountMachine(RuleBasedStateMachine):
             known_env_ids=frozenset(profile.known_env_ids),
             ever_ids=ctx.ever_ids,
         )
-        self.steps: list[Step] = []
+        self.steps: list[SequenceStep] = []
 
     # ---- sending --------------------------------------------------------------------
 
-    def _send(self, step: Step, params: dict[str, Any]) -> ApiResult | None:
+    def _send(self, step: SequenceStep, params: dict[str, Any]) -> ApiResult | None:
         ctx = self.ctx
         ctx.check_budget()
         credential = ctx.second if step.second else None
@@ -183,7 +188,7 @@ class AccountMachine(RuleBasedStateMachine):
             ctx.target.created_jobs.add(result.job_id)  # (a replay names a job known already)
         return result
 
-    def _judge(self, step: Step, params: dict[str, Any], judge: Any) -> None:
+    def _judge(self, step: SequenceStep, params: dict[str, Any], judge: Any) -> None:
         """Send ``step``, log it, and let ``judge(result)`` raise a contradiction."""
         if self.model.lost:  # a request went unanswered: what the target holds is unknown
             return
@@ -204,7 +209,7 @@ class AccountMachine(RuleBasedStateMachine):
         except Contradiction as exc:
             self._contradiction(step, str(exc))
 
-    def _contradiction(self, step: Step, reason: str) -> None:
+    def _contradiction(self, step: SequenceStep, reason: str) -> None:
         if step not in self.steps:
             self.steps.append(step)
         self.ctx.failed(list(self.steps), reason)
@@ -253,7 +258,7 @@ class AccountMachine(RuleBasedStateMachine):
         expectation = self.model.expect_submit(body, where, token)
         if expectation.creates and not self._spend():
             return None
-        step = Step("SubmitJob", form, where, False, shown, expectation.text)
+        step = SequenceStep("SubmitJob", form, where, False, shown, expectation.text)
         self._judge(step, body, lambda r: self._submitted(step, body, token, expectation, r))
         job = next((j for j in self.model.jobs.values() if j.ref == step.binds), None)
         if job is not None and read_back:  # the job made, or the one a replay named
@@ -261,7 +266,7 @@ class AccountMachine(RuleBasedStateMachine):
                            second=False)  # fmt: skip
         return job.job_id if job is not None and expectation.creates else None
 
-    def _submitted(self, step: Step, body: Any, token: int | None, expectation: Any,
+    def _submitted(self, step: SequenceStep, body: Any, token: int | None, expectation: Any,
                    result: ApiResult) -> None:  # fmt: skip
         ref = self.model.after_submit(body, token, expectation, result.code, result.job_id)
         if ref:
@@ -278,7 +283,7 @@ class AccountMachine(RuleBasedStateMachine):
             self.on_job("DeleteJob", 0, form, where, second=True)
 
     def send_second_submit(self, body: Any, shown: Any, form: str, where: str) -> None:
-        step = Step("SubmitJob", form, where, True, shown, codes.USER_NOT_ALLOWED)
+        step = SequenceStep("SubmitJob", form, where, True, shown, codes.USER_NOT_ALLOWED)
         self._judge(step, body, lambda r: self.model.after_denied_submit(r.code, r.job_id))
 
     def on_job(self, action: str, pick: int, form: str, where: str, *, second: bool) -> None:
@@ -298,7 +303,7 @@ class AccountMachine(RuleBasedStateMachine):
     def on_job_id(self, action: str, job_id: str, ref: str, form: str, where: str, *,
                   second: bool) -> None:  # fmt: skip
         expected = self.model.expect_on_job(action, job_id, second)
-        step = Step(action, form, where, second, {"JobId": ref}, expected)
+        step = SequenceStep(action, form, where, second, {"JobId": ref}, expected)
         self._judge(
             step,
             {"JobId": job_id},
@@ -355,7 +360,7 @@ class AccountMachine(RuleBasedStateMachine):
             self.ctx.count(2)
 
 
-def replay(machine_class: type[AccountMachine], steps: list[dict[str, Any]]) -> bool:
+def send_again(machine_class: type[AccountMachine], steps: list[dict[str, Any]]) -> bool:
     """Send a recorded sequence again in a fresh run, judged afresh; whether it failed.
 
     JobIds are those of this run (a step naming a job whose SubmitJob is not in the
@@ -408,13 +413,14 @@ def minimize(machine_class: type[AccountMachine], ctx: _Context) -> bool:
     records a shorter failure in ``ctx``), within the shrinking budget; whether every step
     was tried (the sequence is then 1-minimal: no single step can go)."""
     ctx.shrink_started, ctx.shrink_requests = time.monotonic(), 0
+    ctx.minimizing = True
     index = 0
     while ctx.failure is not None and index < len(ctx.failure.steps or []):
         steps = list(ctx.failure.steps or [])
         shorter = steps[:index] + steps[index + 1 :]
         before = ctx.failure_steps
         try:
-            replay(machine_class, shorter)
+            send_again(machine_class, shorter)
         except _Stop:
             return False
         if ctx.failure_steps >= before:
