@@ -26,6 +26,7 @@ quota.
 from __future__ import annotations
 
 import copy
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,7 +175,7 @@ class Job:
 
 @dataclass
 class AccountModel:
-    run: str  # this run's ClientTokens start with tcbc-<run>-
+    run: str  # this run's ClientTokens are made from it
     quota: int | None
     held_before: int
     known_env_ids: frozenset[str]
@@ -191,7 +192,11 @@ class AccountModel:
     # ---- what there is --------------------------------------------------------------
 
     def token(self, slot: int | None) -> tuple[str, str] | None:
-        return None if slot is None else (f"tcbc-{self.run}-{slot}", f"<token {slot}>")
+        if slot is None:
+            return None
+        # tcbc-<32 hex>, the form of every harness token (recordings match it as random).
+        digest = hashlib.sha256(f"{self.run}-{slot}".encode()).hexdigest()[:32]
+        return f"tcbc-{digest}", f"<token {slot}>"
 
     def live(self) -> list[Job]:
         return [j for j in self.jobs.values() if not j.deleted]
