@@ -22,7 +22,6 @@ shrinking budget; valid submissions spend ``--allow-billable``.
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 import uuid
@@ -71,7 +70,7 @@ OPS = (
 )  # fmt: skip
 
 
-class _Stop(BaseException):
+class Stop(BaseException):
     """Leave Hypothesis at once (the run stops, the time or the shrink budget is spent)."""
 
 
@@ -107,17 +106,17 @@ class _Context:
 
     def check_budget(self) -> None:
         if self.stop.is_set():
-            raise _Stop
+            raise Stop
         if self.shrink_started is None:
             if self.settings.time_up():
-                raise _Stop
+                raise Stop
             return
         limit = self.settings.shrink_seconds
         if limit is not None:  # a quarter for Hypothesis's shrinking, the rest for minimize()
             limit = limit * (MINIMIZE_SHARE if self.minimizing else 1 - MINIMIZE_SHARE)
         spent = time.monotonic() - self.shrink_started
         if self.shrink_requests >= SHRINK_REQUEST_BUDGET or (limit is not None and spent >= limit):
-            raise _Stop
+            raise Stop
 
     def count(self, requests: int) -> None:
         self.requests += requests
@@ -360,74 +359,6 @@ class AccountMachine(RuleBasedStateMachine):
             self.ctx.count(2)
 
 
-def send_again(machine_class: type[AccountMachine], steps: list[dict[str, Any]]) -> bool:
-    """Send a recorded sequence again in a fresh run, judged afresh; whether it failed.
-
-    JobIds are those of this run (a step naming a job whose SubmitJob is not in the
-    sequence names an unknown JobId), ClientTokens this run's own.
-    """
-    machine = machine_class()
-    model = machine.model
-    made: dict[str, str] = {}  # the recorded jN -> the JobId it has in this run
-    try:
-        for step in steps:
-            params, form, where = step["params"], step["form"], step["region"]
-            second = step["credential"] == "second"
-            if step["action"] == "SubmitJob":
-                shown = copy.deepcopy(params)
-                body = copy.deepcopy(params)
-                slot = _token_slot(params.get("ClientToken"))
-                if slot is not None:
-                    body["ClientToken"] = (model.token(slot) or ("", ""))[0]
-                if second:
-                    machine.send_second_submit(body, shown, form, where)
-                    continue
-                job_id = machine.send_submit(body, shown, slot, form, where, read_back=False)
-                if job_id and step.get("binds"):
-                    made[step["binds"]] = job_id
-            else:
-                recorded = str(params.get("JobId"))
-                job_id = made.get(recorded.removeprefix("<job ").removesuffix(">"))
-                job_id = job_id or (recorded if not recorded.startswith("<") else model.unknown_id)
-                ref = next((f"<job {j.ref}>" for j in model.jobs.values() if j.job_id == job_id),
-                           job_id)  # fmt: skip
-                machine.on_job_id(step["action"], job_id, ref, form, where, second=second)
-            machine.a_token_names_one_job()
-            machine.live_jobs_within_the_quota()
-            machine.a_deleted_job_stays_gone()
-        return False
-    except AssertionError:
-        return True
-    finally:
-        machine.teardown()
-
-
-def _token_slot(value: Any) -> int | None:
-    if isinstance(value, str) and value.startswith("<token "):
-        return int(value[7:-1])
-    return None
-
-
-def minimize(machine_class: type[AccountMachine], ctx: _Context) -> bool:
-    """Drop steps of the failing sequence one at a time while it still fails (each replay
-    records a shorter failure in ``ctx``), within the shrinking budget; whether every step
-    was tried (the sequence is then 1-minimal: no single step can go)."""
-    ctx.shrink_started, ctx.shrink_requests = time.monotonic(), 0
-    ctx.minimizing = True
-    index = 0
-    while ctx.failure is not None and index < len(ctx.failure.steps or []):
-        steps = list(ctx.failure.steps or [])
-        shorter = steps[:index] + steps[index + 1 :]
-        before = ctx.failure_steps
-        try:
-            send_again(machine_class, shorter)
-        except _Stop:
-            return False
-        if ctx.failure_steps >= before:
-            index += 1
-    return True
-
-
 def _shown(result: ApiResult) -> str:
     if result.code:
         return result.code
@@ -471,7 +402,7 @@ class StateModelCheck:
                 from hypothesis.stateful import run_state_machine_as_test
 
                 run_state_machine_as_test(factory, settings=options)
-        except _Stop:
+        except Stop:
             if ctx.failure is not None and not self.stop.is_set():
                 note = "shrinking stopped at its budget; the sequence may not be the shortest"
         except Flaky:  # a stop inside Hypothesis's shrinking reads to it as a flaky draw
@@ -480,6 +411,8 @@ class StateModelCheck:
         except AssertionError:
             if ctx.failure is None:
                 raise
+        from .state_shrink import minimize
+
         shrink = ctx.failure is not None and settings.shrink_seconds != 0
         if shrink and not self.stop.is_set() and minimize(machine, ctx):
             note = ""
