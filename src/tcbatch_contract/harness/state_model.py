@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, seed
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from .. import codes
 from ..transport import ApiResult, Credential, TransportError
@@ -48,6 +48,7 @@ from .determinism import fixed_generation
 from .driver import case_digest, rule_seed
 from .exchange import delete_job
 from .model import Failure, RuleResult, RunSettings, Status, Target
+from .state_shrink import minimize
 
 RULE = "STATE-MODEL"
 #: Steps of one run of the machine: enough for several live jobs and an operation on each.
@@ -399,8 +400,6 @@ class StateModelCheck:
         note = ""
         try:
             with fixed_generation():
-                from hypothesis.stateful import run_state_machine_as_test
-
                 run_state_machine_as_test(factory, settings=options)
         except Stop:
             if ctx.failure is not None and not self.stop.is_set():
@@ -411,8 +410,8 @@ class StateModelCheck:
         except AssertionError:
             if ctx.failure is None:
                 raise
-        from .state_shrink import minimize
-
+        if self.stop.is_set():
+            note = "interrupted"
         shrink = ctx.failure is not None and settings.shrink_seconds != 0
         if shrink and not self.stop.is_set() and minimize(machine, ctx):
             note = ""
