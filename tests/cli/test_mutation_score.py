@@ -15,6 +15,7 @@ from tcbatch_contract.cli.mutation_score import (
     ScoreSettings,
     cost_class,
     run_one,
+    score,
     to_json,
     to_markdown,
 )
@@ -83,3 +84,19 @@ def test_emulator_lists_and_refuses_mutants(capsys: pytest.CaptureFixture[str]) 
     assert len(listed) >= 40 and listed[0].split()[0] == "b6-self-loop-missed"
     assert main(["emulator", "--mutant", "no-such-bug", "--port", "0"]) == 2
     assert "--mutant no-such-bug: no such mutant" in capsys.readouterr().err
+
+
+def test_state_model_alone_catches_what_the_fixed_stateful_checks_miss() -> None:
+    fixed = ScoreSettings(rules=("STATE-IDEMPOTENCY", "STATE-LIFECYCLE", "B30"))
+    _, [missed] = score(["terminate-toggles"], fixed, baseline=False)
+    assert not missed.caught and missed.requests > 0
+    model = ScoreSettings(rules=("STATE-MODEL",))
+    _, [caught] = score(["terminate-toggles"], model, baseline=False)
+    assert caught.caught and caught.rule == "STATE-MODEL"
+    assert caught.requests_to_catch and "JobState" in caught.summary
+
+
+def test_rule_filters_name_known_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    for option in ("--rules", "--exclude-rules"):
+        assert main(["mutation-score", option, "NO-SUCH-RULE", "--no-baseline"]) == 2
+        assert f"{option}: no check has the rule(s) NO-SUCH-RULE" in capsys.readouterr().err

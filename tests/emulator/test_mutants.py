@@ -418,6 +418,142 @@ SCENARIOS: dict[str, tuple[Callable[[Side], Any], Any]] = {
 }  # fmt: skip
 
 
+# ---- between requests: orders of requests (see emulator/mutants/_between.py) -----------
+
+OTHER = "ap-shanghai"
+
+
+def _in(s: Side, region: str) -> Client:
+    return s.client.replace(region=region)
+
+
+def _state(s: Side, job_id: str, client: Client | None = None) -> Any:
+    return ((client or s.client).call("DescribeJob", {"JobId": job_id}).response or {}).get(
+        "JobState"
+    )
+
+
+def _token_from_other_region(s: Side) -> bool:
+    token = uuid.uuid4().hex
+    first = s.call("SubmitJob", submit(top={"ClientToken": token})).job_id
+    again = _in(s, OTHER).call("SubmitJob", submit(zone=f"{OTHER}-1", top={"ClientToken": token}))
+    return again.job_id == first
+
+
+def _token_after_refusal(s: Side, refuse: Callable[[Side, str], list[str]]) -> str | None:
+    """A SubmitJob with a token is refused; the same token, later valid: is its job real?"""
+    token = uuid.uuid4().hex
+    for job_id in refuse(s, token):
+        _delete(s, job_id)
+    made = s.call("SubmitJob", submit(top={"ClientToken": token})).job_id
+    return s.call("DescribeJob", {"JobId": made or UNKNOWN_JOB}).code
+
+
+def _refused_by_quota(s: Side, token: str) -> list[str]:
+    held = _fill(s, QUOTA)
+    assert s.call("SubmitJob", submit(top={"ClientToken": token})).code == codes.JOB_QUOTA
+    return held
+
+
+def _refused_for_body(s: Side, token: str) -> list[str]:
+    refused = s.call("SubmitJob", submit(Priority=101, top={"ClientToken": token}))
+    assert refused.code == codes.INVALID_PARAMETER_VALUE
+    return []
+
+
+def _replayed(s: Side, between: Callable[[Side, str], None], then: dict[str, Any]) -> Any:
+    token = uuid.uuid4().hex
+    job_id = s.call("SubmitJob", submit(Priority=5, Tags=TAGS, top={"ClientToken": token})).job_id
+    between(s, job_id or "")
+    s.call("SubmitJob", submit(**then, top={"ClientToken": token}))
+    answer = s.call("DescribeJob", {"JobId": job_id}).response or {}
+    return answer.get("Priority"), answer.get("JobState")
+
+
+def _terminate(s: Side, job_id: str, client: Client | None = None) -> None:
+    assert (client or s.client).call("TerminateJob", {"JobId": job_id}).code is None
+
+
+def _ids_after_deletes(s: Side) -> bool:
+    deleted = _fill(s, QUOTA)
+    for job_id in deleted:
+        _delete(s, job_id)
+    return s.call("SubmitJob", submit()).job_id not in deleted
+
+
+def _cached_in_other_region(s: Side) -> Any:
+    job_id, _ = _job(s)
+    _state(s, job_id, _in(s, OTHER))
+    _terminate(s, job_id)
+    return _state(s, job_id, _in(s, OTHER))
+
+
+def _latest_name(s: Side) -> Any:
+    first, _ = _job(s, JobName="first")
+    _job(s, JobName="second")
+    return s.call("DescribeJobSubmitInfo", {"JobId": first}).response["JobName"]
+
+
+def _same_name(s: Side) -> Any:
+    first, second = _job(s, JobName="same")[0], _job(s, JobName="same")[0]
+    _terminate(s, first)
+    return _state(s, second)
+
+
+def _terminated_twice(s: Side) -> Any:
+    job_id, _ = _job(s)
+    _terminate(s, job_id)
+    _terminate(s, job_id)
+    return _state(s, job_id)
+
+
+def _priority_after_terminate(s: Side) -> Any:
+    job_id, _ = _job(s, Priority=5)
+    _terminate(s, job_id)
+    return s.call("DescribeJob", {"JobId": job_id}).response["Priority"]
+
+
+def _terminated_from_other_region(s: Side) -> Any:
+    job_id, _ = _job(s)
+    _terminate(s, job_id, _in(s, OTHER))
+    return _state(s, job_id)
+
+
+def _after_running_delete(s: Side) -> list[str | None]:
+    job_id, _ = _job(s)
+    assert s.call("DeleteJob", {"JobId": job_id}).code is None
+    return [s.call(a, {"JobId": job_id}).code for a in ("DescribeJobSubmitInfo", "TerminateJob")]
+
+
+GONE = codes.RESOURCE_NOT_FOUND_JOB
+SCENARIOS.update({
+    "token-replay-after-terminate": (lambda s: _token_twice(s, _terminate), True),
+    "token-per-region": (_token_from_other_region, True),
+    "token-kept-after-quota-refusal": (lambda s: _token_after_refusal(s, _refused_by_quota), None),
+    "token-kept-after-invalid-body": (lambda s: _token_after_refusal(s, _refused_for_body), None),
+    "replay-updates-priority-tags": (lambda s: _replayed(s, lambda s, j: None, {"Priority": 9})[0],
+                                     5),
+    "replay-revives-terminated": (lambda s: _replayed(s, _terminate, {"Priority": 5})[1],
+                                  "FAILED"),
+    "quota-per-region": (lambda s: _fill(s, QUOTA) and _in(s, OTHER).call(
+        "SubmitJob", submit(zone=f"{OTHER}-1")).code, codes.JOB_QUOTA),
+    "quota-kept-by-running-delete": (lambda s: s.call("DeleteJob", {"JobId": _fill(s, QUOTA)[0]})
+                                     .code or s.call("SubmitJob", submit()).code, None),
+    "job-id-reused-after-delete": (_ids_after_deletes, True),
+    "describe-region-scoped": (lambda s: _in(s, OTHER).call(
+        "DescribeJob", {"JobId": _job(s)[0]}).code, None),
+    "describe-cache-per-region": (_cached_in_other_region, "FAILED"),
+    "submit-info-latest-job": (_latest_name, "first"),
+    "zone-from-request-region": (lambda s: s.call("DescribeJob", {"JobId": _job(s)[0]})
+                                 .response["Zone"], ZONE),
+    "terminate-by-name": (lambda s: _same_name(s) in ("SUBMITTED", "PENDING"), True),
+    "terminate-toggles": (_terminated_twice, "FAILED"),
+    "terminate-resets-priority": (_priority_after_terminate, 5),
+    "terminate-other-region-ignored": (_terminated_from_other_region, "FAILED"),
+    "running-delete-still-found": (_after_running_delete, [GONE, GONE]),
+})  # fmt: skip
+
+
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario_witness(name: str) -> None:
     run, expected = SCENARIOS[name]

@@ -140,3 +140,16 @@ def test_ctrl_c_deletes_every_job_the_run_created(live: Watched) -> None:
     assert 5 <= len(created) < 40  # interrupted before the quota was reached
     assert live.held() == 0
     assert b"interrupted" in out + err
+
+
+def test_state_model_on_a_live_target_spends_the_allowance_and_deletes_its_jobs(
+    live: Watched, capsys
+) -> None:
+    assert main(argv(live, "--rules", "STATE-MODEL", "--allow-billable", "4",
+                     "--max-examples", "3")) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    jobs = set(live.submitted())
+    assert 1 <= len(jobs) <= 4, jobs
+    assert live.held() == 0  # every one terminated and deleted
+    assert "RequestLimitExceeded" not in live.codes()
+    assert "STATE-MODEL" in out

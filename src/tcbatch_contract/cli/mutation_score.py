@@ -61,6 +61,8 @@ class ScoreSettings:
     max_examples: int = SCORE_MAX_EXAMPLES
     seed: int = 0
     timeout: float = DEFAULT_TIMEOUT
+    rules: tuple[str, ...] | None = None  # only the checks of these rules (None: all)
+    exclude_rules: tuple[str, ...] = ()  # none of the checks of these rules
 
 
 def register(subparsers: Any) -> None:
@@ -88,6 +90,15 @@ def register(subparsers: Any) -> None:
         help=f"per-request time limit (default {DEFAULT_TIMEOUT:g} s)",
     )  # fmt: skip
     parser.add_argument(
+        "--rules", metavar="RULE,...",
+        help="run only the checks of these rules (default: every check of run)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--exclude-rules", metavar="RULE,...",
+        help="leave out the checks of these rules, e.g. STATE-MODEL, to see what the others "
+        "catch without them",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-baseline", action="store_true",
         help="skip the full run against the unmutated emulator",
     )  # fmt: skip
@@ -107,7 +118,9 @@ def run(args: argparse.Namespace) -> int:
     for name, path in (("--json", args.json), ("--markdown", args.markdown)):
         if path:
             check_output_file(name, path)
-    settings = ScoreSettings(args.max_examples, args.seed, args.timeout)
+    rules = _rule_list("--rules", args.rules)
+    exclude = _rule_list("--exclude-rules", args.exclude_rules) or ()
+    settings = ScoreSettings(args.max_examples, args.seed, args.timeout, rules, exclude)
     workers = args.workers or min(2, os.cpu_count() or 1)
     started = time.monotonic()
     baseline, results = score(
@@ -122,6 +135,23 @@ def run(args: argparse.Namespace) -> int:
         Path(args.markdown).write_text(text + "\n", encoding="utf-8")
     clean = baseline is None or not (baseline.failures or baseline.errors)
     return 0 if clean and all(r.caught for r in results) else 1
+
+
+def _rule_list(option: str, value: str | None) -> tuple[str, ...] | None:
+    """The rule ids of ``--rules``/``--exclude-rules`` (None when not given), each checked."""
+    if value is None:
+        return None
+    from ..harness.runner import all_checks
+
+    known = {check.rule for check in all_checks()}
+    wanted = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [rule for rule in wanted if rule not in known]
+    if unknown or not wanted:
+        raise UsageError(
+            f"{option}: no check has the rule(s) {', '.join(unknown) or '(none given)'}; "
+            "see `tcbatch-contract rules`"
+        )
+    return wanted
 
 
 def _selected(value: str | None, known: list[str]) -> list[str]:
@@ -197,7 +227,7 @@ def run_one(name: str | None, settings: ScoreSettings) -> MutantResult:
         result.family, result.description = chosen.family, chosen.description
     spec = target_spec(name, settings.timeout)
     targets = TargetFactory(spec)
-    checks = sorted(all_checks(), key=cost_class)
+    checks = sorted((c for c in all_checks() if _included(c.rule, settings)), key=cost_class)
     if name is None or settings.max_examples <= SWEEP_EXAMPLES:
         passes = [(settings.max_examples, checks)]
     else:
@@ -213,6 +243,12 @@ def run_one(name: str | None, settings: ScoreSettings) -> MutantResult:
             break
     result.seconds = time.monotonic() - started
     return result
+
+
+def _included(rule: str, settings: ScoreSettings) -> bool:
+    if rule in settings.exclude_rules:
+        return False
+    return settings.rules is None or rule in settings.rules
 
 
 def _run_check(
@@ -262,8 +298,8 @@ def cost_class(check: Any) -> int:
         return 4
     if check.rule == "P9":
         return 3
-    if isinstance(check, SingleFaultCheck):
-        return 2
+    if isinstance(check, SingleFaultCheck) or check.rule == "STATE-MODEL":
+        return 2  # drawn cases: swept with few, then run again with the full budget
     if isinstance(check, ValidCheck):
         return 1
     return 0

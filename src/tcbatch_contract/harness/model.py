@@ -50,6 +50,8 @@ class Failure:
     form: str = "tc3-post"  # tc3-post | tc3-get | v1-get | v1-post | raw
     field: str | None = None  # the parameter path the fault sits on, when known
     region: str | None = None  # the Region the request was signed for, when not the profile's
+    # A failing sequence of requests (STATE-MODEL), oldest first; the last one failed.
+    steps: list[dict[str, Any]] | None = None
 
 
 @dataclass

@@ -71,16 +71,18 @@ def catalogue_rules() -> list[Any]:
 
 
 def all_checks() -> list[Check]:
-    """Every check the harness has: generated, protocol, robustness, stateful."""
+    """Every check the harness has: generated, protocol, robustness, stateful, the model."""
     from .checks.generated import generated_checks
     from .checks.protocol import protocol_checks
     from .checks.robustness import robustness_checks
+    from .checks.state_model import state_model_checks
     from .checks.stateful import stateful_checks
 
     checks: list[Check] = list(generated_checks())
     checks += protocol_checks()
     checks += robustness_checks()
     checks += stateful_checks()
+    checks += state_model_checks()
     return checks
 
 

@@ -100,6 +100,6 @@ def listing() -> str:
 
 
 # The modules below register their mutants when imported.
-from . import _graph, _protocol, _robustness, _rules, _state  # noqa: E402, F401
+from . import _between, _graph, _protocol, _robustness, _rules, _state  # noqa: E402, F401
 
 __all__ = ["FAMILIES", "MUTANTS", "Mutant", "all_mutants", "apply", "get", "listing", "names"]

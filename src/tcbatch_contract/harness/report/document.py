@@ -18,7 +18,7 @@ from typing import Any
 
 from ..model import Failure, RuleResult, RunReport, Status
 from .masking import mask_params, mask_wire
-from .reproduction import curl_line, sdk_snippet
+from .reproduction import curl_line, sdk_sequence, sdk_snippet
 
 FAILURES_PER_RULE = 3
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
@@ -244,6 +244,14 @@ def _failure_blocks(failure: Failure, report: RunReport) -> list[Block]:
         Block("p", "actual"),
         Block("code", _json(failure.actual), lang="json"),
     ]
+    if failure.steps:
+        where = "" if report.endpoint else "; start `tcbatch-contract emulator` first"
+        blocks.append(Block("p", f"the sequence ({len(failure.steps)} requests, shrunk), as a "
+                                 f"script for the official SDK (credentials from the "
+                                 f"environment{where})"))  # fmt: skip
+        blocks.append(Block("code", sdk_sequence(failure.steps, endpoint=report.endpoint),
+                            lang="python"))  # fmt: skip
+        return blocks
     if failure.params is not None:
         blocks.append(Block("p", "payload (shrunk where the check could shrink it)"))
         blocks.append(Block("code", _json(mask_params(failure.params)), lang="json"))

@@ -11,6 +11,7 @@ snippet says.
 from __future__ import annotations
 
 import pprint
+import re
 import shlex
 from typing import Any
 from urllib.parse import urlsplit
@@ -96,3 +97,64 @@ def curl_line(wire: dict[str, Any], base_url: str | None) -> str:
         else ""
     )
     return header + " ".join(parts) + note
+
+
+def sdk_sequence(steps: list[dict[str, Any]], *, endpoint: str | None) -> str:
+    """A Python script sending a STATE-MODEL sequence with the official SDK, step by step.
+
+    JobIds are taken from the answers as the sequence goes (``jobs["j1"]``); ClientTokens
+    are made fresh for each run of the script, so that it reproduces on a target that saw
+    the original tokens. The second credential is read from ``TCBC_SECOND_SECRET_ID`` and
+    ``TCBC_SECOND_SECRET_KEY``.
+    """
+    parts = urlsplit((endpoint or "127.0.0.1:9000") if "://" in (endpoint or "") else
+                     f"http://{endpoint or '127.0.0.1:9000'}")  # fmt: skip
+    lines = [
+        "import os",
+        "import uuid",
+        "from tencentcloud.common.common_client import CommonClient",
+        "from tencentcloud.common.credential import Credential",
+        "from tencentcloud.common.exception.tencent_cloud_sdk_exception import (",
+        "    TencentCloudSDKException,",
+        ")",
+        "from tencentcloud.common.profile.client_profile import ClientProfile",
+        "from tencentcloud.common.profile.http_profile import HttpProfile",
+        "",
+        "",
+        "def call(action, params, region, form, second=False):",
+        '    prefix = "TCBC_SECOND_" if second else "TENCENTCLOUD_"',
+        '    cred = Credential(os.environ[prefix + "SECRET_ID"], os.environ[prefix + "SECRET_KEY"])',
+        f"    http = HttpProfile(endpoint={parts.netloc!r}, protocol={parts.scheme or 'http'!r},",
+        '                       reqMethod="GET" if form.endswith("get") else "POST")',
+        '    sign = "HmacSHA256" if form.startswith("v1") else "TC3-HMAC-SHA256"',
+        "    profile = ClientProfile(httpProfile=http, signMethod=sign)",
+        '    client = CommonClient("batch", "2017-03-12", cred, region, profile)',
+        "    try:",
+        '        answer = client.call_json(action, params)["Response"]',
+        "    except TencentCloudSDKException as exc:",
+        '        answer = {"Error": {"Code": exc.code}}',
+        '    print(action, answer.get("Error", {}).get("Code") or answer.get("JobId") or "success")',
+        "    return answer",
+        "",
+        "",
+        "run = uuid.uuid4().hex[:8]  # fresh ClientTokens for each run of this script",
+        "jobs = {}",
+    ]
+    for number, step in enumerate(steps, 1):
+        params = pprint.pformat(mask_params(step["params"]), width=80, sort_dicts=False)
+        params = _TOKEN.sub(lambda m: f'f"tcbc-{{run}}-{m.group(1)}"', params)
+        params = _JOB.sub(lambda m: f'jobs["{m.group(1)}"]', params)
+        args = f"{step['action']!r}, {params}, {step['region']!r}, {step['form']!r}"
+        if step.get("credential") == "second":
+            args += ", second=True"
+        lines.append("")
+        lines.append(f"# {number}. the contract: {step['expected']}; the target: {step['got']}")
+        call = f"call({args})"
+        if step.get("binds"):
+            call = f'jobs["{step["binds"]}"] = {call}.get("JobId")'
+        lines.append(call)
+    return "\n".join(lines)
+
+
+_TOKEN = re.compile(r"'<token (\d+)>'")
+_JOB = re.compile(r"'<job (j\d+)>'")
