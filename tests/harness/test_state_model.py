@@ -10,13 +10,13 @@ from tcbatch_contract.harness.model import RunReport, RunSettings, Status
 from tcbatch_contract.harness.report.document import render_markdown, report_blocks
 from tcbatch_contract.harness.report.reproduction import sdk_sequence
 from tcbatch_contract.harness.runner import all_checks
-from tcbatch_contract.harness.targets import Targets
+from tcbatch_contract.harness.targets import TargetFactory
 from tcbatch_contract.transport import Client
 
 
 def run(mutant: str | None, examples: int = 5, seed: int = 0):
     spec = target_spec(mutant, 10.0)
-    target = Targets(spec).target()
+    target = TargetFactory(spec).target()
     # A bound, not a duration: on a quiet machine shrinking ends in a few seconds.
     settings = RunSettings(max_examples=examples, seed=seed, shrink_seconds=40.0)
     return StateModelCheck().run(target, settings), target, spec
@@ -37,7 +37,7 @@ def held_jobs(spec) -> int:
 
 
 def _valid(region: str) -> dict:
-    from tcbatch_contract.harness.protocol_session import minimal_job
+    from tcbatch_contract.harness.checks.session import minimal_job
 
     return minimal_job(region, name="tcbc-count")
 
