@@ -1,0 +1,152 @@
+"""The valid filler around a fault, made from one drawn seed instead of ~150 drawn choices.
+
+A single-fault request is one broken member inside a valid job; the job around it (every
+other member of the rich task, of ``Job``, of ``Placement``) only has to be valid and
+varied. Drawing that filler choice by choice through Hypothesis costs ~20-30 µs a choice
+and ~150 choices a request, most of a case's time, for nothing the shrinker needs: a
+failure is about the fault. So Hypothesis draws the fault, the task graph, the location,
+how dense the filler is and one seed; a :class:`Filler` seeded with it stands in for
+``draw`` while ``tree.build_object`` builds the rest.
+
+A ``Filler`` answers a draw from a strategy registered here with :func:`pooled` or
+:func:`ranged`: an integer range or a bit mask it draws itself, any other strategy from a
+pool of values drawn once per process from that very strategy, with a random of its own
+seeded by the strategy's registered name (so every worker process and every run holds the
+same pools, whatever was drawn before). The values are the strategies' own, edges and
+odd characters included; the pools only bound how many distinct ones a process uses.
+A strategy nobody registered is a programming error (``LookupError``), never a silent
+Hypothesis draw.
+
+Drawing a pool outside the engine takes a private corner of Hypothesis (a
+``ConjectureData`` and a build context, as the harness's field sweep does); if that corner
+moves, :data:`AVAILABLE` is False and the strategies draw the filler through Hypothesis as
+before.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Hashable
+from random import Random
+from threading import Lock
+from typing import Any, TypeVar
+
+from hypothesis import strategies as st
+
+try:
+    from hypothesis.control import BuildContext
+    from hypothesis.errors import StopTest
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    AVAILABLE = True
+except ImportError:  # pragma: no cover - another Hypothesis
+    AVAILABLE = False
+
+T = TypeVar("T")
+POOL_SIZE = 48  # values per pooled strategy and process
+_ATTEMPTS = 4 * POOL_SIZE  # draws tried per pool (a filter or an overrun may reject some)
+
+_RANGES: dict[int, tuple[int, int]] = {}  # id(strategy) -> (low, high)
+_BITS: dict[int, int] = {}  # id(strategy) -> width
+_NAMES: dict[int, tuple[Hashable, Hashable]] = {}  # id(strategy) -> pool name, seed name
+_KEEP: list[st.SearchStrategy[Any]] = []  # registered strategies stay alive: ids stay theirs
+_POOLS: dict[Hashable, tuple[Any, ...]] = {}
+_lock = Lock()
+
+
+def ranged(strategy: st.SearchStrategy[int], low: int, high: int) -> st.SearchStrategy[int]:
+    """Register ``strategy`` (``st.integers(low, high)``): a filler draws it uniformly."""
+    _KEEP.append(strategy)
+    _RANGES[id(strategy)] = (low, high)
+    return strategy
+
+
+def bits(strategy: st.SearchStrategy[int], width: int) -> st.SearchStrategy[int]:
+    """Register ``strategy`` (``width`` random bits): a filler draws it uniformly."""
+    _KEEP.append(strategy)
+    _BITS[id(strategy)] = width
+    return strategy
+
+
+def pooled(
+    strategy: st.SearchStrategy[T], name: Hashable, seed: Hashable = None
+) -> st.SearchStrategy[T]:
+    """Register ``strategy`` under ``name``; ``seed`` (default ``name``) seeds its pool.
+
+    The seed must be the same in every process and every run of one seed: a name that
+    holds a value made afresh per run (a run's random EnvId) needs a seed without it, so
+    that the pool draws the same choices (the same index of the EnvIds) each run.
+
+    One object, one name: a pool must not depend on which of two call sites drew first,
+    so a strategy object shared by two names is refused (wrap it with :func:`own`).
+    """
+    known = _NAMES.get(id(strategy))
+    if known is not None and known[0] != name:
+        raise ValueError(f"{strategy!r} is pooled as {known[0]!r} already, not as {name!r}")
+    _KEEP.append(strategy)
+    _NAMES[id(strategy)] = (name, name if seed is None else seed)
+    return strategy
+
+
+def own(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T]:
+    """``strategy`` as an object of its own, to pool it under a name of its own."""
+    return st.deferred(lambda: strategy)
+
+
+class Filler:
+    """A stand-in for ``draw`` that answers from a seeded random and per-process pools."""
+
+    __slots__ = ("random",)
+
+    def __init__(self, seed: int) -> None:
+        self.random = Random(seed)
+
+    def __call__(self, strategy: st.SearchStrategy[T]) -> T:
+        key = id(strategy)
+        span = _RANGES.get(key)
+        if span is not None:
+            return self.random.randint(*span)  # type: ignore[return-value]
+        width = _BITS.get(key)
+        if width is not None:
+            return self.random.getrandbits(width)  # type: ignore[return-value]
+        named = _NAMES.get(key)
+        if named is None:
+            raise LookupError(f"the filler cannot draw from an unregistered {strategy!r}")
+        value = self.random.choice(pool(*named, strategy))
+        # a fault may be put inside a list of the filler: never hand out the pooled list
+        return list(value) if isinstance(value, list) else value
+
+
+def pool(name: Hashable, seed: Hashable, strategy: st.SearchStrategy[T]) -> tuple[T, ...]:
+    """The values of ``strategy`` a filler picks from, drawn on first use."""
+    found = _POOLS.get(name)
+    if found is None:
+        with _lock:
+            found = _POOLS.get(name)
+            if found is None:
+                found = _POOLS[name] = _draw_pool(seed, strategy)
+    return found
+
+
+def _draw_pool(name: Hashable, strategy: st.SearchStrategy[T]) -> tuple[T, ...]:
+    # one ConjectureData draws value after value (a fresh one costs more than a draw);
+    # one that runs out of choices or rejects a draw is replaced by the next
+    source = Random(zlib.crc32(repr(name).encode("utf-8", "surrogatepass")))
+    values: list[T] = []
+    attempts = 0
+    while len(values) < POOL_SIZE and attempts < _ATTEMPTS:
+        data = ConjectureData(random=Random(source.getrandbits(64)))
+        try:
+            with BuildContext(data, wrapped_test=_no_test):
+                while len(values) < POOL_SIZE and attempts < _ATTEMPTS:
+                    attempts += 1
+                    values.append(data.draw(strategy))
+        except StopTest:
+            continue
+    if not values:  # pragma: no cover - every registered strategy draws
+        raise LookupError(f"no value could be drawn for the filler pool {name!r}")
+    return tuple(values)
+
+
+def _no_test() -> None:  # pragma: no cover - a build context's placeholder
+    pass
