@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from . import values as v
 from .choice import choice, ints
-from .filler import pooled
+from .filler import made, pooled
 from .tree import Ctx, Force, build_object, include
 
 RICH_TASKS = 4
@@ -81,8 +81,9 @@ def draw_graph(
 ) -> Graph:
     """What :func:`task_graph` draws, drawn inside another draw (no strategy built).
 
-    With ``fill`` (a ``filler.Filler``), the first tasks' names come from it; which tasks
-    there are and have a name, and the edges, are still drawn.
+    With ``fill`` (a ``filler.Filler``), the first tasks' names and the parts of the
+    shape come from it; how many tasks there are, which have a name, the rank order and
+    the shape are still drawn.
     """
     low = max(min_tasks, 2 if need_edges else 1)
     # the first tasks' names are a drawn list (the shrinker deletes a task with its
@@ -108,7 +109,7 @@ def draw_graph(
     if draw(_FLIP):
         order.reverse()
     shape = draw(_SHAPE)
-    edges = _shape_edges(draw, shape, order)
+    edges = _shape_edges(fill or draw, shape, order)
     if need_edges and not edges:
         edges = [(order[0], order[1])]
     if edges and draw(_REPEAT):
@@ -149,12 +150,24 @@ def _shape_edges(draw: st.DrawFn, shape: str, order: list[str]) -> list[tuple[st
 
 @cache
 def _random_pairs(n: int) -> st.SearchStrategy[list[tuple[int, int]]]:
-    return st.lists(st.tuples(ints(0, n - 1), ints(0, n - 1)), max_size=min(3 * n, 40))
+    high = min(3 * n, 40)
+    drawn = st.lists(st.tuples(ints(0, n - 1), ints(0, n - 1)), max_size=high)
+    # a filler's lists are short more often than not, as Hypothesis's are
+    return made(
+        drawn,
+        lambda r: [
+            (r.randrange(n), r.randrange(n))
+            for _ in range(min(r.randint(0, high), r.randint(0, high)))
+        ],
+    )
 
 
 @cache
 def _parts(n: int) -> st.SearchStrategy[list[tuple[int, int]]]:
-    return st.lists(st.tuples(ints(0, n - 1), ints(1, n - 1)), min_size=1, max_size=3)
+    drawn = st.lists(st.tuples(ints(0, n - 1), ints(1, n - 1)), min_size=1, max_size=3)
+    return made(
+        drawn, lambda r: [(r.randrange(n), r.randint(1, n - 1)) for _ in range(r.randint(1, 3))]
+    )
 
 
 def _plain_task(index: int, env: dict[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,13 @@ failure is about the fault. So Hypothesis draws the fault, the task graph, the l
 how dense the filler is and one seed; a :class:`Filler` seeded with it stands in for
 ``draw`` while ``tree.build_object`` builds the rest.
 
-A ``Filler`` answers a draw from a strategy registered here with :func:`pooled` or
-:func:`ranged`: an integer range or a bit mask it draws itself, any other strategy from a
-pool of values drawn once per process from that very strategy, with a random of its own
-seeded by the strategy's registered name (so every worker process and every run holds the
-same pools, whatever was drawn before). The values are the strategies' own, edges and
-odd characters included; the pools only bound how many distinct ones a process uses.
+A ``Filler`` answers a draw from a strategy registered here: an integer range or a bit
+mask (:func:`ranged`, :func:`bits`) and a strategy with a maker of its own (:func:`made`)
+it draws with its random, any other (:func:`pooled`) from a pool of that strategy's own
+values, edges and odd characters included. Pool slot ``i`` of a strategy is drawn from that
+very strategy on first use, with a random seeded by the strategy's registered name and
+``i``: every worker process and every run holds the same values, whatever was drawn
+before, and a process pays only for the slots it uses.
 A strategy nobody registered is a programming error (``LookupError``), never a silent
 Hypothesis draw.
 
@@ -26,7 +27,7 @@ before.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from random import Random
 from threading import Lock
 from typing import Any, TypeVar
@@ -43,14 +44,15 @@ except ImportError:  # pragma: no cover - another Hypothesis
     AVAILABLE = False
 
 T = TypeVar("T")
-POOL_SIZE = 48  # values per pooled strategy and process
-_ATTEMPTS = 4 * POOL_SIZE  # draws tried per pool (a filter or an overrun may reject some)
+POOL_SIZE = 48  # values per pooled strategy
+_ATTEMPTS = 10  # seeds tried per pool slot (a filter or an overrun may reject a draw)
 
 _RANGES: dict[int, tuple[int, int]] = {}  # id(strategy) -> (low, high)
 _BITS: dict[int, int] = {}  # id(strategy) -> width
 _NAMES: dict[int, tuple[Hashable, Hashable]] = {}  # id(strategy) -> pool name, seed name
+_MAKERS: dict[int, Callable[[Random], Any]] = {}  # id(strategy) -> its maker
 _KEEP: list[st.SearchStrategy[Any]] = []  # registered strategies stay alive: ids stay theirs
-_POOLS: dict[Hashable, tuple[Any, ...]] = {}
+_SLOTS: dict[tuple[Hashable, int], Any] = {}  # (pool name, slot) -> value
 _lock = Lock()
 
 
@@ -65,6 +67,13 @@ def bits(strategy: st.SearchStrategy[int], width: int) -> st.SearchStrategy[int]
     """Register ``strategy`` (``width`` random bits): a filler draws it uniformly."""
     _KEEP.append(strategy)
     _BITS[id(strategy)] = width
+    return strategy
+
+
+def made(strategy: st.SearchStrategy[T], maker: Callable[[Random], T]) -> st.SearchStrategy[T]:
+    """Register ``strategy``: a filler draws ``maker(random)`` instead (same kind of values)."""
+    _KEEP.append(strategy)
+    _MAKERS[id(strategy)] = maker
     return strategy
 
 
@@ -109,43 +118,40 @@ class Filler:
         width = _BITS.get(key)
         if width is not None:
             return self.random.getrandbits(width)  # type: ignore[return-value]
+        maker = _MAKERS.get(key)
+        if maker is not None:
+            return maker(self.random)  # type: ignore[no-any-return]
         named = _NAMES.get(key)
         if named is None:
             raise LookupError(f"the filler cannot draw from an unregistered {strategy!r}")
-        value = self.random.choice(pool(*named, strategy))
+        value = slot(*named, strategy, self.random.randrange(POOL_SIZE))
         # a fault may be put inside a list of the filler: never hand out the pooled list
         return list(value) if isinstance(value, list) else value
 
 
-def pool(name: Hashable, seed: Hashable, strategy: st.SearchStrategy[T]) -> tuple[T, ...]:
-    """The values of ``strategy`` a filler picks from, drawn on first use."""
-    found = _POOLS.get(name)
-    if found is None:
-        with _lock:
-            found = _POOLS.get(name)
-            if found is None:
-                found = _POOLS[name] = _draw_pool(seed, strategy)
-    return found
+def slot(name: Hashable, seed: Hashable, strategy: st.SearchStrategy[T], index: int) -> T:
+    """Value ``index`` of the pool ``name`` of ``strategy``, drawn on first use."""
+    key = (name, index)
+    try:
+        return _SLOTS[key]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    with _lock:
+        if key not in _SLOTS:
+            _SLOTS[key] = _draw_slot(seed, strategy, index)
+        return _SLOTS[key]  # type: ignore[no-any-return]
 
 
-def _draw_pool(name: Hashable, strategy: st.SearchStrategy[T]) -> tuple[T, ...]:
-    # one ConjectureData draws value after value (a fresh one costs more than a draw);
-    # one that runs out of choices or rejects a draw is replaced by the next
-    source = Random(zlib.crc32(repr(name).encode("utf-8", "surrogatepass")))
-    values: list[T] = []
-    attempts = 0
-    while len(values) < POOL_SIZE and attempts < _ATTEMPTS:
-        data = ConjectureData(random=Random(source.getrandbits(64)))
+def _draw_slot(seed: Hashable, strategy: st.SearchStrategy[T], index: int) -> T:
+    base = zlib.crc32(repr((seed, index)).encode("utf-8", "surrogatepass"))
+    for attempt in range(_ATTEMPTS):
+        data = ConjectureData(random=Random(base * _ATTEMPTS + attempt))
         try:
             with BuildContext(data, wrapped_test=_no_test):
-                while len(values) < POOL_SIZE and attempts < _ATTEMPTS:
-                    attempts += 1
-                    values.append(data.draw(strategy))
+                return data.draw(strategy)
         except StopTest:
             continue
-    if not values:  # pragma: no cover - every registered strategy draws
-        raise LookupError(f"no value could be drawn for the filler pool {name!r}")
-    return tuple(values)
+    raise LookupError(f"no value could be drawn for slot {index} of the pool {seed!r}")
 
 
 def _no_test() -> None:  # pragma: no cover - a build context's placeholder
