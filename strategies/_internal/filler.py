@@ -8,8 +8,8 @@ failure is about the fault. So Hypothesis draws the fault, the task graph, the l
 how dense the filler is and one seed; a :class:`Filler` seeded with it stands in for
 ``draw`` while ``tree.build_object`` builds the rest.
 
-A ``Filler`` answers a draw from a strategy registered here: an integer range or a bit
-mask (:func:`ranged`, :func:`bits`) and a strategy with a maker of its own (:func:`made`)
+A ``Filler`` answers a draw from a strategy registered here: an integer range
+(:func:`ranged`) and a strategy with a maker of its own (:func:`made`)
 it draws with its random, any other (:func:`pooled`) from a pool of that strategy's own
 values, edges and odd characters included. Pool slot ``i`` of a strategy is drawn from that
 very strategy on first use, with a random seeded by the strategy's registered name and
@@ -48,7 +48,6 @@ POOL_SIZE = 48  # values per pooled strategy
 _ATTEMPTS = 10  # seeds tried per pool slot (a filter or an overrun may reject a draw)
 
 _RANGES: dict[int, tuple[int, int]] = {}  # id(strategy) -> (low, high)
-_BITS: dict[int, int] = {}  # id(strategy) -> width
 _NAMES: dict[int, tuple[Hashable, Hashable]] = {}  # id(strategy) -> pool name, seed name
 _MAKERS: dict[int, Callable[[Random], Any]] = {}  # id(strategy) -> its maker
 _KEEP: list[st.SearchStrategy[Any]] = []  # registered strategies stay alive: ids stay theirs
@@ -56,24 +55,33 @@ _SLOTS: dict[tuple[Hashable, int], Any] = {}  # (pool name, slot) -> value
 _lock = Lock()
 
 
+def _register(strategy: st.SearchStrategy[Any], table: dict[int, Any], entry: Any) -> None:
+    """One way to draw each strategy object, whenever it is registered.
+
+    Hypothesis hands out one object for equal calls (``st.integers(0, 3)`` twice is one
+    strategy), so two call sites may register one object: a second, different way to draw
+    it would make what a filler draws depend on which call site ran first in the process.
+    """
+    key = id(strategy)
+    known = [t[key] for t in (_RANGES, _MAKERS, _NAMES) if key in t]
+    if known and (key not in table or table[key] != entry):
+        raise ValueError(f"{strategy!r} is registered for the filler already ({known[0]!r})")
+    _KEEP.append(strategy)
+    table[key] = entry
+
+
 def ranged(strategy: st.SearchStrategy[int], low: int, high: int) -> st.SearchStrategy[int]:
     """Register ``strategy`` (``st.integers(low, high)``): a filler draws it uniformly."""
-    _KEEP.append(strategy)
-    _RANGES[id(strategy)] = (low, high)
-    return strategy
-
-
-def bits(strategy: st.SearchStrategy[int], width: int) -> st.SearchStrategy[int]:
-    """Register ``strategy`` (``width`` random bits): a filler draws it uniformly."""
-    _KEEP.append(strategy)
-    _BITS[id(strategy)] = width
+    _register(strategy, _RANGES, (low, high))
     return strategy
 
 
 def made(strategy: st.SearchStrategy[T], maker: Callable[[Random], T]) -> st.SearchStrategy[T]:
-    """Register ``strategy``: a filler draws ``maker(random)`` instead (same kind of values)."""
-    _KEEP.append(strategy)
-    _MAKERS[id(strategy)] = maker
+    """Register ``strategy``: a filler draws ``maker(random)`` instead (same kind of values).
+
+    One maker per strategy object: register the object once (e.g. from a cached function).
+    """
+    _register(strategy, _MAKERS, maker)
     return strategy
 
 
@@ -89,11 +97,7 @@ def pooled(
     One object, one name: a pool must not depend on which of two call sites drew first,
     so a strategy object shared by two names is refused (wrap it with :func:`own`).
     """
-    known = _NAMES.get(id(strategy))
-    if known is not None and known[0] != name:
-        raise ValueError(f"{strategy!r} is pooled as {known[0]!r} already, not as {name!r}")
-    _KEEP.append(strategy)
-    _NAMES[id(strategy)] = (name, name if seed is None else seed)
+    _register(strategy, _NAMES, (name, name if seed is None else seed))
     return strategy
 
 
@@ -115,9 +119,6 @@ class Filler:
         span = _RANGES.get(key)
         if span is not None:
             return self.random.randint(*span)  # type: ignore[return-value]
-        width = _BITS.get(key)
-        if width is not None:
-            return self.random.getrandbits(width)  # type: ignore[return-value]
         maker = _MAKERS.get(key)
         if maker is not None:
             return maker(self.random)  # type: ignore[no-any-return]

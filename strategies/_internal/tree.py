@@ -23,7 +23,7 @@ from tcbatch_contract.typetable import INT64_MAX, INT64_MIN, UINT64_MAX, Member,
 
 from . import values as v
 from .choice import choice, ints
-from .filler import bits, own, pooled
+from .filler import own, pooled
 
 Force = dict[str, "Force"]
 
@@ -131,9 +131,8 @@ def _mask(draw: st.DrawFn, width: int, density: int) -> int:
     return mask
 
 
-@cache
 def _bits(width: int) -> st.SearchStrategy[int]:
-    return bits(st.integers(0, (1 << width) - 1), width)
+    return ints(0, (1 << width) - 1)
 
 
 @cache
