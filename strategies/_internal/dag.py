@@ -189,9 +189,7 @@ def build_job(
     the names and the members of ``Job``; the graph and the forced task are drawn.
     """
     force = force or {}
-    graph = draw_graph(
-        draw, min_tasks=min_tasks, need_edges="Dependences" in force, fill=fill
-    )
+    graph = draw_graph(draw, min_tasks=min_tasks, need_edges="Dependences" in force, fill=fill)
     fill = fill or draw
     count = len(graph.names)
     task_force = force.get("Tasks")
