@@ -36,7 +36,8 @@ SHAPES = ("none", "random", "chain", "diamond", "fan_out", "fan_in", "forest")
 
 _SIZE_CLASS = st.integers(0, 39).map(lambda n: 2 if n == 39 else 1 if n >= 36 else 0)
 _UNNAMED = v.coin(6)
-_TASK_NAME = pooled(v.task_name(), ("task name",))
+# a duplicate TaskName (B4) copies one of these: a pool as varied as a drawn name
+_TASK_NAME = pooled(v.task_name(), ("task name",), size=4096)
 _NAME_LIST = st.lists(
     st.tuples(_UNNAMED, _TASK_NAME).map(lambda t: None if t[0] else t[1]), max_size=6
 )

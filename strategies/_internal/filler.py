@@ -48,7 +48,7 @@ POOL_SIZE = 48  # values per pooled strategy
 _ATTEMPTS = 10  # seeds tried per pool slot (a filter or an overrun may reject a draw)
 
 _RANGES: dict[int, tuple[int, int]] = {}  # id(strategy) -> (low, high)
-_NAMES: dict[int, tuple[Hashable, Hashable]] = {}  # id(strategy) -> pool name, seed name
+_NAMES: dict[int, tuple[Hashable, Hashable, int]] = {}  # id -> pool name, seed name, size
 _MAKERS: dict[int, Callable[[Random], Any]] = {}  # id(strategy) -> its maker
 _KEEP: list[st.SearchStrategy[Any]] = []  # registered strategies stay alive: ids stay theirs
 _SLOTS: dict[tuple[Hashable, int], Any] = {}  # (pool name, slot) -> value
@@ -86,9 +86,11 @@ def made(strategy: st.SearchStrategy[T], maker: Callable[[Random], T]) -> st.Sea
 
 
 def pooled(
-    strategy: st.SearchStrategy[T], name: Hashable, seed: Hashable = None
+    strategy: st.SearchStrategy[T], name: Hashable, seed: Hashable = None, size: int = POOL_SIZE
 ) -> st.SearchStrategy[T]:
-    """Register ``strategy`` under ``name``; ``seed`` (default ``name``) seeds its pool.
+    """Register ``strategy`` under ``name``; ``seed`` (default ``name``) seeds its pool of
+    ``size`` slots (a larger pool where the filler's value becomes a fault's, e.g. a task
+    name a duplicate copies).
 
     The seed must be the same in every process and every run of one seed: a name that
     holds a value made afresh per run (a run's random EnvId) needs a seed without it, so
@@ -97,7 +99,7 @@ def pooled(
     One object, one name: a pool must not depend on which of two call sites drew first,
     so a strategy object shared by two names is refused (wrap it with :func:`own`).
     """
-    _register(strategy, _NAMES, (name, name if seed is None else seed))
+    _register(strategy, _NAMES, (name, name if seed is None else seed, size))
     return strategy
 
 
@@ -125,7 +127,8 @@ class Filler:
         named = _NAMES.get(key)
         if named is None:
             raise LookupError(f"the filler cannot draw from an unregistered {strategy!r}")
-        value = slot(*named, strategy, self.random.randrange(POOL_SIZE))
+        name, seed, size = named
+        value = slot(name, seed, strategy, self.random.randrange(size))
         # a fault may be put inside a list of the filler: never hand out the pooled list
         return list(value) if isinstance(value, list) else value
 
