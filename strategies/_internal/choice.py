@@ -15,13 +15,15 @@ from typing import TypeVar
 
 from hypothesis import strategies as st
 
+from .filler import ranged
+
 T = TypeVar("T")
 
 
 @cache
 def ints(low: int, high: int) -> st.SearchStrategy[int]:
-    """``st.integers(low, high)``, built once per range."""
-    return st.integers(low, high)
+    """``st.integers(low, high)``, built once per range (a filler draws it too)."""
+    return ranged(st.integers(low, high), low, high)
 
 
 def choice(draw: st.DrawFn, options: Sequence[T]) -> T:

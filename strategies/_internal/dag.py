@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from . import values as v
 from .choice import choice, ints
+from .filler import made, pooled
 from .tree import Ctx, Force, build_object, include
 
 RICH_TASKS = 4
@@ -35,11 +36,15 @@ SHAPES = ("none", "random", "chain", "diamond", "fan_out", "fan_in", "forest")
 
 _SIZE_CLASS = st.integers(0, 39).map(lambda n: 2 if n == 39 else 1 if n >= 36 else 0)
 _UNNAMED = v.coin(6)
-_TASK_NAME = v.task_name()
+# a duplicate TaskName (B4) copies one of these: a pool as varied as a drawn name
+_TASK_NAME = pooled(v.task_name(), ("task name",), size=4096)
 _NAME_LIST = st.lists(
     st.tuples(_UNNAMED, _TASK_NAME).map(lambda t: None if t[0] else t[1]), max_size=6
 )
 _NAMED_LIST = st.lists(_TASK_NAME, max_size=6)
+# with a filler: which of the first tasks have no name (drawn), their names (filled)
+_UNNAMED_LIST = st.lists(_UNNAMED, max_size=6)
+_NAMED_FLAGS = st.lists(st.just(False), max_size=6)
 _SHAPE = st.sampled_from(SHAPES)
 _REPEAT = v.coin(5)
 _FLIP = st.booleans()
@@ -68,12 +73,27 @@ def task_graph(*, min_tasks: int = 1, need_edges: bool = False) -> st.SearchStra
     return st.composite(lambda draw: draw_graph(draw, min_tasks=min_tasks, need_edges=need_edges))()
 
 
-def draw_graph(draw: st.DrawFn, *, min_tasks: int = 1, need_edges: bool = False) -> Graph:
-    """What :func:`task_graph` draws, drawn inside another draw (no strategy built)."""
+def draw_graph(
+    draw: st.DrawFn,
+    *,
+    min_tasks: int = 1,
+    need_edges: bool = False,
+    fill: st.DrawFn | None = None,
+) -> Graph:
+    """What :func:`task_graph` draws, drawn inside another draw (no strategy built).
+
+    With ``fill`` (a ``filler.Filler``), the first tasks' names and the parts of the
+    shape come from it; how many tasks there are, which have a name, the rank order and
+    the shape are still drawn.
+    """
     low = max(min_tasks, 2 if need_edges else 1)
     # the first tasks' names are a drawn list (the shrinker deletes a task with its
     # draws); more tasks, named t<i>, are a drawn count that costs nothing per task
-    drawn = draw(_NAMED_LIST if need_edges else _NAME_LIST)
+    if fill is None:
+        drawn = draw(_NAMED_LIST if need_edges else _NAME_LIST)
+    else:
+        flags = draw(_NAMED_FLAGS if need_edges else _UNNAMED_LIST)
+        drawn = [None if unnamed else fill(_TASK_NAME) for unnamed in flags]
     size = draw(_SIZE_CLASS)  # 0: small (most), 1: up to 40 tasks, 2: up to 300 (rare)
     extra = draw(ints(0, (0, 40, MAX_TASKS)[size] - len(drawn))) if size else 0
     extra = max(extra, low - len(drawn))
@@ -90,7 +110,7 @@ def draw_graph(draw: st.DrawFn, *, min_tasks: int = 1, need_edges: bool = False)
     if draw(_FLIP):
         order.reverse()
     shape = draw(_SHAPE)
-    edges = _shape_edges(draw, shape, order)
+    edges = _shape_edges(fill or draw, shape, order)
     if need_edges and not edges:
         edges = [(order[0], order[1])]
     if edges and draw(_REPEAT):
@@ -131,12 +151,24 @@ def _shape_edges(draw: st.DrawFn, shape: str, order: list[str]) -> list[tuple[st
 
 @cache
 def _random_pairs(n: int) -> st.SearchStrategy[list[tuple[int, int]]]:
-    return st.lists(st.tuples(ints(0, n - 1), ints(0, n - 1)), max_size=min(3 * n, 40))
+    high = min(3 * n, 40)
+    drawn = st.lists(st.tuples(ints(0, n - 1), ints(0, n - 1)), max_size=high)
+    # a filler's lists are short more often than not, as Hypothesis's are
+    return made(
+        drawn,
+        lambda r: [
+            (r.randrange(n), r.randrange(n))
+            for _ in range(min(r.randint(0, high), r.randint(0, high)))
+        ],
+    )
 
 
 @cache
 def _parts(n: int) -> st.SearchStrategy[list[tuple[int, int]]]:
-    return st.lists(st.tuples(ints(0, n - 1), ints(1, n - 1)), min_size=1, max_size=3)
+    drawn = st.lists(st.tuples(ints(0, n - 1), ints(1, n - 1)), min_size=1, max_size=3)
+    return made(
+        drawn, lambda r: [(r.randrange(n), r.randint(1, n - 1)) for _ in range(r.randint(1, 3))]
+    )
 
 
 def _plain_task(index: int, env: dict[str, Any]) -> dict[str, Any]:
@@ -149,14 +181,17 @@ def build_job(
     force: Force | None = None,
     min_tasks: int = 1,
     rich: int = RICH_TASKS,
+    fill: st.DrawFn | None = None,
 ) -> dict:
     """A valid ``Job``; ``force["Tasks"]`` applies to one task at a drawn index.
 
     The first ``rich`` tasks and the forced one get a full drawn body (with ``rich`` 1 and
-    a forced task, that task alone).
+    a forced task, that task alone). ``fill`` (default ``draw``) draws the task bodies,
+    the names and the members of ``Job``; the graph and the forced task are drawn.
     """
     force = force or {}
-    graph = draw_graph(draw, min_tasks=min_tasks, need_edges="Dependences" in force)
+    graph = draw_graph(draw, min_tasks=min_tasks, need_edges="Dependences" in force, fill=fill)
+    fill = fill or draw
     count = len(graph.names)
     task_force = force.get("Tasks")
     forced_at = draw(ints(0, count - 1)) if task_force is not None else -1
@@ -167,21 +202,21 @@ def build_job(
         env = {"ComputeEnv": {"EnvData": {"InstanceType": "S1.SMALL1"}}}
     names = list(graph.names)
     if task_force is not None and "TaskName" in task_force and names[forced_at] is None:
-        names[forced_at] = unique_name(draw(_TASK_NAME), {n for n in names if n}, forced_at)
+        names[forced_at] = unique_name(fill(_TASK_NAME), {n for n in names if n}, forced_at)
     tasks = []
     for i, name in enumerate(names):
         if i == forced_at or (i < rich and (forced_at < 0 or rich > 1)):
-            body = build_object(draw, "Task", ctx, task_force if i == forced_at else None)
+            body = build_object(fill, "Task", ctx, task_force if i == forced_at else None)
         else:
             body = _plain_task(i, env)
         tasks.append(body if name is None else {"TaskName": name, **body})
     result: dict[str, Any] = {"Tasks": tasks}
     if graph.edges:
         result["Dependences"] = [{"StartTask": a, "EndTask": b} for a, b in graph.edges]
-    elif include(draw, ctx):
+    elif include(fill, ctx):
         result["Dependences"] = []
     rest = {k: f for k, f in force.items() if k not in ("Tasks", "Dependences")}
-    result.update(build_object(draw, "Job", ctx, rest, skip=frozenset({"Tasks", "Dependences"})))
+    result.update(build_object(fill, "Job", ctx, rest, skip=frozenset({"Tasks", "Dependences"})))
     return result
 
 

@@ -136,6 +136,7 @@ def s3(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     return Injected(params, (*loc, name), "unknown member")
 
 
+@cache
 def _wrong_type(owner: str, name: str, kind: str, elem: str) -> st.SearchStrategy[Any]:
     """A JSON value of another type than ``kind``/``elem`` (out-of-range ints included)."""
     if kind == "list":
@@ -175,11 +176,14 @@ def s4(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     return Injected(params, loc, f"{type(value).__name__} for {slot.member.elem}")
 
 
+_NEGATIVE = st.one_of(st.just(-1), st.integers(max_value=-1), st.just(-(2**64) - 7))
+
+
 @fault("S5", codes.NEGATIVE, tuple(".".join(t) for t in _UINT64))
 def s5(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     template = pick(draw, _UINT64, only, ".".join)
     params, loc = at(draw, profile, template)
-    value = draw(st.one_of(st.just(-1), st.integers(max_value=-1), st.just(-(2**64) - 7)))
+    value = draw(_NEGATIVE)
     set_at(params, loc, value)
     return Injected(params, loc, "negative")
 

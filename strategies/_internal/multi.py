@@ -15,6 +15,7 @@ and B16/B17).
 from __future__ import annotations
 
 import copy
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ from tcbatch_contract.profile import TargetProfile
 from tcbatch_contract.typetable import UINT64_MAX
 
 from .case import MultiFaultCase
+from .choice import choice
 from .dag import drop_edges_touching
 from .faults import single_fault_rules
 from .locate import Location, dotted, set_at
@@ -75,11 +77,19 @@ def _transplant(
     return ("Job", "Tasks", task_slot, *injected.where[3:])
 
 
+_COUNT = st.integers(2, 3)
+
+
+@cache
+def _rule_lists(count: int) -> st.SearchStrategy[list[str]]:
+    movable = [r for r in single_fault_rules() if r not in UNMOVABLE]
+    return st.lists(st.sampled_from(movable), min_size=count, max_size=count, unique=True)
+
+
 @st.composite
 def _combined(draw: st.DrawFn, profile: TargetProfile) -> MultiFaultCase:
-    movable = [r for r in single_fault_rules() if r not in UNMOVABLE]
-    count = draw(st.integers(2, 3))
-    rules = draw(st.lists(st.sampled_from(movable), min_size=count, max_size=count, unique=True))
+    count = draw(_COUNT)
+    rules = draw(_rule_lists(count))
     params, _ = at(draw, profile, ("Job", "Tasks"), min_tasks=count)
     free_tasks = list(range(len(params["Job"]["Tasks"])))
     used: set[tuple] = set()
@@ -95,7 +105,7 @@ def _combined(draw: st.DrawFn, profile: TargetProfile) -> MultiFaultCase:
             continue
         slot = None
         if scope[:2] == ("Job", "Tasks"):
-            slot = draw(st.sampled_from(free_tasks))
+            slot = choice(draw, free_tasks)
             free_tasks.remove(slot)
         used.add(scope)
         where = _transplant(params, injected, scope, slot)
@@ -120,6 +130,9 @@ _ONE_CHANGE = (
     (("Job", "Tasks", "*", "ResourceMaxRetryCount"), "huge", ("S4", "B16")),
     (("Job", "Tasks", "*", "Application", "Docker", "MaxRetryCount"), "huge", ("S4", "B16")),
 )
+_ONE_CHANGES = st.sampled_from(_ONE_CHANGE)
+_NEGATIVE = st.integers(max_value=-1)
+_HUGE = st.integers(UINT64_MAX + 1, 2**70)
 _CODES = {
     "S4": codes.INVALID_PARAMETER,
     "S5": codes.NEGATIVE,
@@ -130,12 +143,9 @@ _CODES = {
 
 @st.composite
 def _one_change(draw: st.DrawFn, profile: TargetProfile) -> MultiFaultCase:
-    template, kind, rules = draw(st.sampled_from(_ONE_CHANGE))
+    template, kind, rules = draw(_ONE_CHANGES)
     params, loc = at(draw, profile, template)
-    if kind == "negative":
-        value = draw(st.integers(max_value=-1))
-    else:
-        value = draw(st.integers(UINT64_MAX + 1, 2**70))
+    value = draw(_NEGATIVE if kind == "negative" else _HUGE)
     set_at(params, loc, value)
     return MultiFaultCase(
         rules=rules,

@@ -20,7 +20,7 @@ from tcbatch_contract.profile import TargetProfile
 from .case import Case
 from .choice import choice
 from .locate import Location, Template, dotted, force_for, get_at, locations
-from .valid import build_request
+from .valid import filled_request
 
 T = TypeVar("T")
 PLACEHOLDER_ENV_ID = "env-00000000"
@@ -88,7 +88,7 @@ def at(
         task.pop("ComputeEnv", None)
         task["EnvId"] = PLACEHOLDER_ENV_ID
         return params, (*loc, "EnvId")
-    params = build_request(draw, profile, force_for(template), min_tasks=min_tasks, rich=1)
+    params = filled_request(draw, profile, force_for(template), min_tasks=min_tasks)
     found = locations(params, template)
     if not found:  # pragma: no cover - the force tree guarantees one
         raise AssertionError(f"no {'.'.join(template)} in a request forced to hold it")

@@ -1,40 +1,28 @@
-"""SubmitJob bodies generated from ``openapi.yaml`` by schemathesis.
+"""SubmitJob bodies generated from ``openapi.yaml`` alone (see ``schema_bodies``).
 
-The strategies of this package know the contract; schemathesis knows only the OpenAPI
-description, which makes it a useful second opinion: its positive mode explores shapes the
-description allows (and the business rules may still refuse), its negative mode breaks the
-schema in ways no hand-written fault does. Its bodies carry no label: the harness judges
-each by the oracle's set of codes, and a body that is not a JSON object (negative mode makes
-some) is left out, since that is a protocol matter (P11).
+The strategies of this package know the contract; these bodies know only the OpenAPI
+description, which makes them a useful second opinion: positive mode explores shapes the
+description allows (and the business rules may still refuse), negative mode breaks the
+schema in ways no hand-written fault does. They carry no label: the harness judges each
+by the oracle's set of codes.
 
-Building the strategy runs schemathesis's one-time Hypothesis setup, which patches a few
-Hypothesis internals process-wide (its example printer and buffer size); call this where
-that is acceptable, e.g. in the harness or in a test process of its own.
+They were schemathesis's once; its bodies cost 0.2-0.6 s of CPU each (its strategy is
+rebuilt per draw), a FUZZ check's whole time. The project's own compile the description
+once and cost a few milliseconds; schemathesis stays the independent anchor of
+``benchmarks/schemathesis_anchor.py``.
 """
 
 from __future__ import annotations
 
-import copy
-from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
 
-from tcbatch_contract._resources import openapi
 from tcbatch_contract.profile import TargetProfile
 
+from .schema_bodies import body_strategy
+
 MODES = ("positive", "negative")
-
-
-@cache
-def _operation() -> Any:
-    import schemathesis
-
-    schema = schemathesis.openapi.from_dict(openapi())
-    try:
-        return schema.find_operation_by_id("SubmitJob")
-    except LookupError as exc:  # pragma: no cover - openapi.yaml is checked by its own tests
-        raise LookupError("openapi.yaml has no operation with operationId SubmitJob") from exc
 
 
 def _in_region(body: dict[str, Any], region: str) -> dict[str, Any]:
@@ -64,11 +52,8 @@ def schema_fuzz(
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    from schemathesis import GenerationMode
-
     profile = profile or TargetProfile()
-    cases = _operation().as_strategy(GenerationMode(mode))
-    bodies = cases.map(lambda case: case.body).filter(lambda body: isinstance(body, dict))
+    bodies = body_strategy(mode)
     if mode == "positive":
-        return bodies.map(lambda body: _in_region(copy.deepcopy(body), profile.region))
-    return bodies.map(copy.deepcopy)
+        return bodies.map(lambda body: _in_region(body, profile.region))
+    return bodies

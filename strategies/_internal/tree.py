@@ -23,6 +23,7 @@ from tcbatch_contract.typetable import INT64_MAX, INT64_MIN, UINT64_MAX, Member,
 
 from . import values as v
 from .choice import choice, ints
+from .filler import own, pooled
 
 Force = dict[str, "Force"]
 
@@ -32,7 +33,7 @@ class Ctx:
     """What a builder needs beyond the type: the target and how dense optional members are."""
 
     profile: TargetProfile
-    density: int = 2  # an optional member is present with probability 2**-density
+    density: int = 2  # an optional member is present with probability 2**-density; BARE: never
 
     @property
     def known_env_ids(self) -> tuple[str, ...]:
@@ -111,6 +112,10 @@ MANAGED_BY_CALLER: frozenset[tuple[str, str]] = frozenset(
 )
 
 
+#: The density of a request with no optional member at all (what a filler shrinks towards).
+BARE = 64
+
+
 def include(draw: st.DrawFn, ctx: Ctx) -> bool:
     """Whether one optional member is present; shrinks towards absent."""
     return bool(_mask(draw, 1, ctx.density))
@@ -118,15 +123,16 @@ def include(draw: st.DrawFn, ctx: Ctx) -> bool:
 
 def _mask(draw: st.DrawFn, width: int, density: int) -> int:
     """``width`` bits, each set with probability 2**-density; shrinks towards no bits."""
-    bits = (1 << width) - 1
+    if density >= BARE:
+        return 0
+    mask = (1 << width) - 1
     for _ in range(density):
-        bits &= draw(_bits(width))
-    return bits
+        mask &= draw(_bits(width))
+    return mask
 
 
-@cache
 def _bits(width: int) -> st.SearchStrategy[int]:
-    return st.integers(0, (1 << width) - 1)
+    return ints(0, (1 << width) - 1)
 
 
 @cache
@@ -203,9 +209,17 @@ def build_object(
 def value_strategy(
     key: tuple[str, str], ctx: Ctx, *, non_empty: bool = False
 ) -> st.SearchStrategy[Any]:
-    """The (cached) value strategy of a constrained member; ``non_empty`` for a forced list."""
+    """The (cached) value strategy of a constrained member; ``non_empty`` for a forced list.
+
+    Each is an object of its own (members may share a strategy of ``values``), pooled
+    under its member's name for a filler.
+    """
     strategy = VALUES[key](ctx)
-    return strategy.filter(bool) if non_empty else strategy
+    drawn = strategy.filter(bool) if non_empty else own(strategy)
+    name = ("value", key, ctx.profile.region, ctx.known_env_ids, non_empty)
+    # a run's EnvIds may be made afresh: the pool's seed counts them only
+    seed = ("value", key, ctx.profile.region, len(ctx.known_env_ids), non_empty)
+    return pooled(drawn, name, seed)
 
 
 def build_member(
@@ -254,15 +268,20 @@ def _build_list(
 @cache
 def _event_names(size: int) -> st.SearchStrategy[list[str]]:
     names = v.ENUMS[("EventConfig", "EventName")]
-    return st.lists(st.sampled_from(names), min_size=size, max_size=size, unique=True)
+    drawn = st.lists(st.sampled_from(names), min_size=size, max_size=size, unique=True)
+    return pooled(drawn, ("event names", size))
 
 
-_RARE = v.coin(8)
+_RARE = pooled(own(v.coin(8)), ("rare", 8))
 
 
 @cache
 def scalar(elem: str) -> st.SearchStrategy[Any]:
     """Any valid value of an unconstrained scalar member."""
+    return pooled(own(_scalar(elem)), ("scalar", elem))
+
+
+def _scalar(elem: str) -> st.SearchStrategy[Any]:
     if elem == "string":
         return v.free_text()
     if elem == "bool":

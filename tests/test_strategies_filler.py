@@ -1,0 +1,66 @@
+"""The filler: the valid members around a fault, made from one drawn seed.
+
+What a filled case must keep: the oracle agrees with its label (as for every strategy),
+the same seed draws the same cases whatever else the process drew before, and a run whose
+EnvIds are made afresh draws the same cases but for those ids.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import strategies as st
+from tcbatch_contract.strategies import single_fault, valid_cases
+from tcbatch_contract.strategies._internal.filler import Filler
+from tcbatch_contract.strategies._internal.seeded import generate
+
+from tcbatch_contract.oracle import Context, evaluate
+from tcbatch_contract.profile import TargetProfile
+
+
+def _text(cases: list) -> str:
+    return json.dumps([c.params for c in cases], sort_keys=True, default=repr)
+
+
+@pytest.mark.parametrize("rule", ["B8", "S4", "B19"])
+def test_filled_cases_carry_labels_the_oracle_agrees_with(rule: str) -> None:
+    profile = TargetProfile(known_env_ids=("env-abcd1234",))
+    cases = generate(single_fault(rule, profile), 30, seed_value=3)
+    assert len(cases) == 30
+    for case in cases:
+        outcome = evaluate(case.action, case.params, Context.from_profile(profile))
+        assert outcome.codes == [case.code], (case.field, outcome.to_dict())
+
+
+def test_filled_valid_jobs_are_valid_and_dense() -> None:
+    profile = TargetProfile(known_env_ids=("env-abcd1234",))
+    cases = generate(valid_cases(profile), 40, seed_value=5)
+    sizes = []
+    for case in cases:
+        outcome = evaluate("SubmitJob", case.params, Context.from_profile(profile))
+        assert outcome.success, outcome.to_dict()
+        sizes.append(len(json.dumps(case.params, default=repr)))
+    # the dense variant fills most optional members of four tasks: some jobs are large
+    assert max(sizes) > 2000, sizes
+
+
+def test_a_fresh_env_id_changes_nothing_but_itself() -> None:
+    first = TargetProfile(known_env_ids=("env-aaaa1111",))
+    second = TargetProfile(known_env_ids=("env-bbbb2222",))
+    drawn_first = _text(generate(single_fault("B9", first), 25, seed_value=1))
+    drawn_second = _text(generate(single_fault("B9", second), 25, seed_value=1))
+    assert "env-aaaa1111" in drawn_first
+    assert drawn_first.replace("env-aaaa1111", "env-bbbb2222") == drawn_second
+
+
+def test_the_same_seed_draws_the_same_cases_after_other_draws() -> None:
+    profile = TargetProfile(known_env_ids=("env-abcd1234",))
+    before = _text(generate(single_fault("B21", profile), 20, seed_value=7))
+    generate(single_fault("S3", profile), 40, seed_value=8)  # fills other pools' slots
+    assert _text(generate(single_fault("B21", profile), 20, seed_value=7)) == before
+
+
+def test_a_filler_refuses_a_strategy_it_has_no_pool_for() -> None:
+    with pytest.raises(LookupError, match="unregistered"):
+        Filler(0)(st.integers(0, 3).map(str))
