@@ -82,7 +82,7 @@ def merge_command(args: argparse.Namespace) -> int:
 
 def _carry(path: str, first: dict[str, Any], documents: list[tuple[str, dict[str, Any]]]) -> None:
     """What the merged document keeps of the shards as they were: the settings (the
-    ``timed`` flag), and a ``coverage`` object from the first shard that has one."""
+    ``timed`` flag)."""
     import json
     from pathlib import Path
 
@@ -90,7 +90,4 @@ def _carry(path: str, first: dict[str, Any], documents: list[tuple[str, dict[str
     for key in ("settings", "tool_version", "strategy_version"):
         merged[key] = first[key]
     merged["shard"] = None
-    coverage = next((d["coverage"] for _, d in documents if "coverage" in d), None)
-    if coverage is not None:
-        merged["coverage"] = coverage
     Path(path).write_text(json.dumps(merged, indent=1, ensure_ascii=False) + "\n", "utf-8")

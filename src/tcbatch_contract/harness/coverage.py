@@ -148,6 +148,32 @@ class Tally:
     jobs: dict[str, str] = field(default_factory=dict)  # JobId -> state, as this check saw it
     unreadable: int = 0  # requests whose parameters could not be walked
 
+    def to_dict(self) -> dict[str, Any]:
+        """The tally as plain data (what ``merge`` of shard results unites)."""
+        return {
+            "requests": self.requests,
+            "unreadable": self.unreadable,
+            "rule_fields": {rule: sorted(fields) for rule, fields in self.rule_fields.items()},
+            "enum_values": sorted([k, v] for k, v in self.enum_values),
+            "forms": sorted(self.forms),
+            "boundary_points": sorted([i, p] for i, p in self.boundary_points),
+            "transitions": [
+                [s, a, sorted(answers)] for (s, a), answers in self.transitions.items()
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Tally:
+        return cls(
+            requests=data["requests"],
+            unreadable=data["unreadable"],
+            rule_fields={rule: set(fields) for rule, fields in data["rule_fields"].items()},
+            enum_values={(k, v) for k, v in data["enum_values"]},
+            forms=set(data["forms"]),
+            boundary_points={(i, p) for i, p in data["boundary_points"]},
+            transitions={(s, a): set(answers) for s, a, answers in data["transitions"]},
+        )
+
     def merge(self, other: Tally | None) -> Tally:
         if other is None or other is self:
             return self

@@ -181,6 +181,7 @@ class CoverageMap:
                 f"{s} -> {a}": sorted(answers)
                 for (s, a), answers in sorted(tally.transitions.items())
             },
+            "tally": tally.to_dict(),  # what ``merge`` unites over the shards of a run
         }
 
 

@@ -86,7 +86,19 @@ def merge_documents(documents: list[tuple[str, dict[str, Any]]]) -> tuple[RunRep
     report.notes = notes
     codes = [document["exit_code"] for _, document in ordered]
     interrupted = 130 in codes
-    exit_code = 130 if interrupted else max(report.exit_code, *(c for c in codes if c in (0, 1)))
+    coverages = [document.get("coverage") or {} for _, document in ordered]
+    if all("tally" in coverage for coverage in coverages):
+        # One map over the shards: what any of them exercised, judged on the minimum asked.
+        from .coverage import Tally
+        from .coverage_map import build
+
+        tallies = [Tally.from_dict(coverage["tally"]) for coverage in coverages]
+        report.coverage = build(tallies, coverages[0].get("minimum"))
+        exit_code = 130 if interrupted else report.exit_code
+    else:
+        exit_code = (
+            130 if interrupted else max(report.exit_code, *(c for c in codes if c in (0, 1)))
+        )
     return report, exit_code
 
 

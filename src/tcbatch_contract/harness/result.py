@@ -11,7 +11,7 @@ shard). Its JSON Schema ships in the package (``tcbatch_contract/schemas/result-
 Nothing secret is written: payloads and wire records are masked by the checks, the
 profile's denied credential is reduced to whether one was given, and every string goes
 through the run's scrubber. A top-level ``coverage`` object is allowed for a contract
-coverage map; the merge carries it from the first shard that has one.
+coverage map; the merge unites the shards' maps (each carries its raw tally).
 """
 
 from __future__ import annotations
