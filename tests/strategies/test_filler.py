@@ -11,9 +11,8 @@ import json
 
 import pytest
 from hypothesis import strategies as st
-from tcbatch_contract.strategies import single_fault, valid_cases
+from tcbatch_contract.strategies import generate, single_fault, valid_cases
 from tcbatch_contract.strategies._internal.filler import Filler
-from tcbatch_contract.strategies import generate
 
 from tcbatch_contract.oracle import Context, evaluate
 from tcbatch_contract.profile import TargetProfile
