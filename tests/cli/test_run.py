@@ -185,11 +185,20 @@ def test_the_default_run_over_every_rule_passes(tmp_path, capsys) -> None:
     assert len(names) == len(set(names))
     for rule in ("S1", "S6", "B1", "B31", "P1", "P4b", "P11", "VALID", "FUZZ", "RESPONSE-FORM"):
         assert rule in names
+    # Every rule passes; only a check that needs a socket of its own (connections held
+    # open) is skipped against the in-process emulator, and says so.
     statuses = {
-        c.get("name"): [e.tag for e in c if e.tag != "system-out"]
+        c.get("name"): [
+            (e.tag, e.get("message") or e.text or "") for e in c if e.tag != "system-out"
+        ]
         for c in ET.parse(junit).getroot().iter("testcase")
     }
-    assert all(tags == [] for tags in statuses.values()), {k: v for k, v in statuses.items() if v}
+    unexpected = {
+        name: tags
+        for name, tags in statuses.items()
+        if tags and not (len(tags) == 1 and tags[0][0] == "skipped" and "socket" in tags[0][1])
+    }
+    assert unexpected == {}
 
 
 def test_the_emulator_over_http_is_a_target_too(capsys) -> None:

@@ -65,8 +65,9 @@ def parse_shard(text: str | None) -> Shard | None:
 
 
 def is_split(check: Any) -> bool:
-    """Whether ``check`` is split by case ranges (a big generated check) rather than dealt whole."""
-    return callable(getattr(check, "strategy", None)) and getattr(check, "weight", 1) > 1
+    """Whether ``check`` is split by case ranges (a big generated check, ``split_by_cases``)
+    rather than dealt whole."""
+    return callable(getattr(check, "strategy", None)) and getattr(check, "split_by_cases", False)
 
 
 def owners(checks: list[Any], count: int) -> dict[int, int]:

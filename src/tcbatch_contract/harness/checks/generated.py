@@ -286,6 +286,7 @@ class ValidCheck(_GeneratedCheck):
     rule = VALID
     examples_scale = 2  # one rule for the whole request tree and the read-back
     weight = 2  # about twice a single-fault rule's time: scheduled first
+    split_by_cases = True  # a sharded run deals out its cases, not the whole rule
 
     def __repr__(self) -> str:
         return "ValidCheck()"
@@ -364,6 +365,7 @@ class FuzzCheck(_GeneratedCheck):
 
     rule = FUZZ
     weight = 1  # its schema bodies are compiled once and cheap to draw now
+    split_by_cases = True
 
     def __repr__(self) -> str:
         return "FuzzCheck()"
