@@ -23,6 +23,18 @@ _REQ_METHOD = {"tc3-post": "POST", "tc3-get": "GET", "v1-get": "GET", "v1-post":
 _BODY_LIMIT = 4096
 
 
+#: The official SDK's names every script imports.
+_SDK_IMPORTS = (
+    "from tencentcloud.common.common_client import CommonClient",
+    "from tencentcloud.common.credential import Credential",
+    "from tencentcloud.common.exception.tencent_cloud_sdk_exception import (",
+    "    TencentCloudSDKException,",
+    ")",
+    "from tencentcloud.common.profile.client_profile import ClientProfile",
+    "from tencentcloud.common.profile.http_profile import HttpProfile",
+)
+
+
 def sdk_snippet(
     action: str,
     params: dict[str, Any],
@@ -46,13 +58,7 @@ def sdk_snippet(
         profile_args.append(f"signMethod={sign_method!r}")
     lines = [
         "import os",
-        "from tencentcloud.common.common_client import CommonClient",
-        "from tencentcloud.common.credential import Credential",
-        "from tencentcloud.common.exception.tencent_cloud_sdk_exception import (",
-        "    TencentCloudSDKException,",
-        ")",
-        "from tencentcloud.common.profile.client_profile import ClientProfile",
-        "from tencentcloud.common.profile.http_profile import HttpProfile",
+        *_SDK_IMPORTS,
         "",
         "cred = Credential(",
         '    os.environ["TENCENTCLOUD_SECRET_ID"],',
@@ -112,13 +118,7 @@ def sdk_sequence(steps: list[dict[str, Any]], *, endpoint: str | None) -> str:
     lines = [
         "import os",
         "import uuid",
-        "from tencentcloud.common.common_client import CommonClient",
-        "from tencentcloud.common.credential import Credential",
-        "from tencentcloud.common.exception.tencent_cloud_sdk_exception import (",
-        "    TencentCloudSDKException,",
-        ")",
-        "from tencentcloud.common.profile.client_profile import ClientProfile",
-        "from tencentcloud.common.profile.http_profile import HttpProfile",
+        *_SDK_IMPORTS,
         "",
         "",
         "def call(action, params, region, form, second=False):",
