@@ -13,10 +13,14 @@ import json
 from contextlib import ExitStack
 from typing import Any
 
-from ..config import FORMS
-from ._common import UsageError, add_profile_arguments, check_output_file
+from ._common import UsageError, check_output_file
 
-DEFAULT_MAX_EXAMPLES = 20
+#: The options ``diff`` shares with ``run``: declared, defaulted and checked by the one
+#: table (``config.RunOptions``), read from the same files and environment.
+SHARED = (
+    "region", "known_env_id", "secret_id", "secret_key", "token", "max_examples", "seed",
+    "rules", "form", "allow_billable", "timeout",
+)  # fmt: skip
 
 EPILOG = """\
 exit status:
@@ -29,6 +33,8 @@ exit status:
 
 
 def register(subparsers: Any) -> None:
+    from .run import add_options
+
     parser = subparsers.add_parser(
         "diff",
         help="send the same generated requests to two targets and report the differences",
@@ -43,48 +49,24 @@ def register(subparsers: Any) -> None:
         metavar="TARGET",
         help="give twice: a URL, emulator, or emulator:MUTANT",
     )
-    add_profile_arguments(parser)
-    cred = parser.add_argument_group("credentials (URL targets, both the same)")
-    cred.add_argument("--secret-id", help="give with --secret-key")
-    cred.add_argument("--secret-key", help="give with --secret-id")
-    cred.add_argument("--token", help="a temporary credential's token")
-    cred.add_argument(
+    add_options(parser, only=SHARED)
+    own = parser.add_argument_group("diff")
+    own.add_argument(
         "--secret-id-b", help="the second target's own credential (with --secret-key-b)"
     )
-    cred.add_argument("--secret-key-b", help="default: the same credential as the first target")
-    gen = parser.add_argument_group("the run")
-    gen.add_argument(
-        "--max-examples",
-        type=int,
-        default=DEFAULT_MAX_EXAMPLES,
-        metavar="N",
-        help=f"generated cases per rule (default {DEFAULT_MAX_EXAMPLES}; VALID twice as many)",
-    )
-    gen.add_argument("--seed", type=int, default=0, help="the run's seed (default 0)")
-    gen.add_argument(
-        "--rules", metavar="ID,...", help="only these rules (S1-S6, B1-B29, VALID, FUZZ)"
-    )
-    gen.add_argument("--form", choices=FORMS, default="mixed", help="request form (default mixed)")
-    gen.add_argument(
-        "--allow-billable",
-        type=int,
-        default=0,
-        metavar="N",
-        help="valid submissions allowed when a target is a URL that is not loopback "
-        "(default 0: none; loopback and embedded targets: no limit)",
-    )
-    gen.add_argument("--timeout", type=float, default=35.0, metavar="S", help="per-request limit")
-    gen.add_argument(
+    own.add_argument("--secret-key-b", help="default: the same credential as the first target")
+    own.add_argument(
         "--no-shrink",
         action="store_true",
         help="show the smallest drawn request of each difference as drawn, without shrinking "
         "it (quicker); by default Hypothesis shrinks each one (at most 20 s each)",
     )
-    gen.add_argument("--json", metavar="FILE", help="also write the differences as JSON")
+    own.add_argument("--json", metavar="FILE", help="also write the differences as JSON")
     parser.set_defaults(func=diff_command)
 
 
 def diff_command(args: argparse.Namespace) -> int:
+    from .. import config
     from ..harness.diff import Differ
     from ..harness.model import RunSettings
     from ..harness.runner import TargetUnusable, probe
@@ -92,34 +74,31 @@ def diff_command(args: argparse.Namespace) -> int:
 
     if len(args.target) != 2:
         raise UsageError(f"--target: give exactly two targets (got {len(args.target)})")
-    if args.max_examples < 1:
-        raise UsageError(f"--max-examples {args.max_examples}: give a number of 1 or more")
-    if args.allow_billable < 0:
-        raise UsageError(f"--allow-billable {args.allow_billable}: give 0 or more")
-    if not args.timeout > 0:
-        raise UsageError(f"--timeout {args.timeout}: give a positive number of seconds")
-    for first, second in (("secret_id", "secret_key"), ("secret_id_b", "secret_key_b")):
-        if bool(getattr(args, first)) != bool(getattr(args, second)):
-            name, other = (f"--{n.replace('_', '-')}" for n in (first, second))
-            raise UsageError(f"give {name} and {other} together, or neither")
-    rules = _rules(args.rules)
+    found = config.project_file(".")
+    options = config.resolve(
+        {name: getattr(args, name) for name in SHARED}, files=[found] if found else []
+    )
+    config.check_together(options)
+    if bool(args.secret_id_b) != bool(args.secret_key_b):
+        raise UsageError("give --secret-id-b and --secret-key-b together, or neither")
+    rules = _rules(options.rules)
     if args.json:
         check_output_file("--json", args.json)
     with ExitStack() as stack:
-        shared = _shared_emulator(args)
-        specs = [_spec(args, name, shared, stack, i) for i, name in enumerate(args.target)]
+        shared = _shared_emulator(options)
+        specs = [_spec(args, options, name, shared, stack, i) for i, name in enumerate(args.target)]
         sides = []
         for spec in specs:
             targets = TargetFactory(spec)
             try:
-                probe(targets, args.timeout)
+                probe(targets, options.timeout)
             except TargetUnusable as exc:
                 raise UsageError(str(exc)) from None
             sides.append(targets.target())
         settings = RunSettings(
-            max_examples=args.max_examples, seed=args.seed, request_timeout=args.timeout,
-            allow_billable=None if all(s.is_loopback for s in specs) else args.allow_billable,
-            form=args.form,
+            max_examples=options.max_examples, seed=options.seed, request_timeout=options.timeout,
+            allow_billable=None if all(s.is_loopback for s in specs) else (options.allow_billable or 0),
+            form=options.form,
             shrink_seconds=0.0 if args.no_shrink else RunSettings.shrink_seconds,
         )  # fmt: skip
         differ = Differ(sides[0], sides[1], settings)
@@ -187,7 +166,7 @@ def _rules(value: str | None) -> list[str] | None:
     return [lookup[w.upper()] for w in wanted]
 
 
-def _shared_emulator(args: argparse.Namespace) -> dict[str, Any]:
+def _shared_emulator(options: Any) -> dict[str, Any]:
     """One configuration for every embedded emulator of the run, so that both answer alike:
     the same credentials and compute environments."""
     from ..session import fresh_credential, fresh_name
@@ -196,19 +175,24 @@ def _shared_emulator(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "secret_id": secret_id, "secret_key": secret_key,
         "denied_secret_id": denied_id, "denied_secret_key": denied_key,
-        "known_env_id": list(args.known_env_id) or ["env-" + fresh_name(8)],
+        "known_env_id": list(options.known_env_id) or ["env-" + fresh_name(8)],
     }  # fmt: skip
 
 
 def _spec(
-    args: argparse.Namespace, name: str, shared: dict[str, Any], stack: ExitStack, index: int
+    args: argparse.Namespace,
+    options: Any,
+    name: str,
+    shared: dict[str, Any],
+    stack: ExitStack,
+    index: int,
 ) -> Any:
     from dataclasses import replace
 
     from ..config import RunOptions
     from ..session import build_target
 
-    common = {"region": args.region, "timeout": args.timeout, "workers": 1}
+    common = {"region": options.region, "timeout": options.timeout, "workers": 1}
     if name == "emulator" or name.startswith("emulator:"):
         from ..emulator import mutants
 
@@ -222,12 +206,12 @@ def _spec(
         return replace(build_target(options, stack, mutant=mutant).spec, name=name)
     if name.startswith(("emulator+", "replay:")):
         raise UsageError(f"--target {name}: diff takes a URL, emulator or emulator:MUTANT")
-    secret_id, secret_key = args.secret_id, args.secret_key
+    secret_id, secret_key = options.secret_id, options.secret_key
     if index == 1 and args.secret_id_b:
         secret_id, secret_key = args.secret_id_b, args.secret_key_b
     options = RunOptions(
-        target=name, known_env_id=list(args.known_env_id), secret_id=secret_id,
-        secret_key=secret_key, token=args.token, **common,
+        target=name, known_env_id=list(options.known_env_id), secret_id=secret_id,
+        secret_key=secret_key, token=options.token, **common,
     )  # fmt: skip
     return build_target(options, stack).spec
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+from collections.abc import Collection
 from contextlib import ExitStack
 from typing import Any
 
@@ -86,10 +87,13 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run_command)
 
 
-def add_options(parser: argparse.ArgumentParser) -> None:
-    """The options of the table (``config.RunOptions``), grouped as ``--help`` shows them."""
+def add_options(parser: argparse.ArgumentParser, only: Collection[str] | None = None) -> None:
+    """The options of the table (``config.RunOptions``), grouped as ``--help`` shows them;
+    ``only`` names the ones a command other than ``run`` shares with it."""
     groups: dict[str, Any] = {"": parser}
     for item in config.table():
+        if only is not None and item.name not in only:
+            continue
         spec: config.Spec = item.metadata["option"]
         if spec.group not in groups:
             description = CREDENTIALS_HELP if spec.group == CREDENTIALS else None
