@@ -1,12 +1,16 @@
 """The default run with one worker process and with several, side by side (printed only).
 
     python benchmarks/bench_workers.py [--workers 1,2] [--repeat 2] [--max-examples N]
+        [--vs PYTHON]
 
 Each repeat runs ``tcbatch-contract run`` (the embedded emulator, every rule) once per
 worker count, alternating, so that a machine shared with other work loads both alike;
 it prints wall time, cases per second and CPU seconds (the run's own and its workers'),
 then the ratio of each count's median wall time to the first's. The same seed must give
 the same cases and verdicts whatever the count: the script says so when it does not.
+With ``--vs PYTHON`` (the interpreter of another checkout's environment, e.g. the code
+before a change), each run is made with both interpreters, one after the other, so that
+the before and the after are measured side by side under the same load.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ import time
 SUMMARY = re.compile(r"(\d[\d,]*) cases, (\d[\d,]*) requests")
 
 
-def one_run(workers: int, max_examples: int | None) -> tuple[float, int, float, str]:
+def one_run(
+    workers: int, max_examples: int | None, python: str = sys.executable
+) -> tuple[float, int, float, str]:
     command = [
-        sys.executable, "-c", "import sys; from tcbatch_contract.cli import main; sys.exit(main())",
+        python, "-c", "import sys; from tcbatch_contract.cli import main; sys.exit(main())",
         "run", "--workers", str(workers), "--known-env-id", "env-bench001",
     ]  # fmt: skip
     if max_examples is not None:
@@ -46,26 +52,29 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--max-examples", type=int, default=None)
+    parser.add_argument("--vs", metavar="PYTHON", default=None, help="another interpreter")
     args = parser.parse_args()
     counts = [int(part) for part in args.workers.split(",")]
-    walls: dict[int, list[float]] = {n: [] for n in counts}
-    tables: dict[int, str] = {}
+    pythons = {"this": sys.executable, **({"vs": args.vs} if args.vs else {})}
+    keys = [(name, n) for n in counts for name in pythons]
+    walls: dict[tuple[str, int], list[float]] = {k: [] for k in keys}
+    tables: dict[tuple[str, int], str] = {}
     for repeat in range(args.repeat):
-        for n in counts:
-            wall, cases, cpu, table = one_run(n, args.max_examples)
-            walls[n].append(wall)
-            tables.setdefault(n, table)
+        for name, n in keys:
+            wall, cases, cpu, table = one_run(n, args.max_examples, pythons[name])
+            walls[name, n].append(wall)
+            tables.setdefault((name, n), table)
             print(
-                f"repeat {repeat + 1} workers {n}: {wall:6.1f} s wall, {cases} cases, "
+                f"repeat {repeat + 1} {name} workers {n}: {wall:6.1f} s wall, {cases} cases, "
                 f"{cases / wall:5.0f} cases/s, {cpu:6.1f} s CPU",
                 flush=True,
             )
-    first = statistics.median(walls[counts[0]])
-    for n in counts:
-        median = statistics.median(walls[n])
-        print(f"workers {n}: median {median:.1f} s, speed-up x{first / median:.2f}")
-    columns = {n: _verdicts(t) for n, t in tables.items()}
-    same = all(c == columns[counts[0]] for c in columns.values())
+    first = statistics.median(walls[keys[0]])
+    for name, n in keys:
+        median = statistics.median(walls[name, n])
+        print(f"{name} workers {n}: median {median:.1f} s, x{first / median:.2f} of {keys[0]}")
+    columns = {k: _verdicts(t) for k, t in tables.items()}
+    same = all(c == columns[keys[0]] for c in columns.values())
     print("same cases and verdicts per rule:" if same else "DIFFERENT per-rule results:", same)
 
 

@@ -7,8 +7,9 @@ checks) and report in the same terms. The runner
 * skips a rule whose ``needs`` the target profile does not give (B9 without known
   compute environments, B30 without a job quota, ...), with the reason;
 * runs the checks that change shared target state (the job quota, the rate-limit
-  window, the job list) one at a time after the others, in this process, so that no check
-  sees another's jobs or requests: the rest may run in worker processes (``workers``);
+  window, the job list) one at a time, in this process, so that no check sees another's
+  jobs or requests: after the others, or beside the worker processes that run the rest
+  (``workers``) on an emulator of their own when the target can be built twice;
 * with a time budget, runs the checks that draw cases again, round after round, each
   round from a seed derived from the run's seed and the round's number, until it is spent;
 * judges the response form of every answer of every check and reports breaches under
@@ -240,13 +241,21 @@ class Runner(Scheduling):
         notes: list[str] = []
         if self.progress is not None:
             self.progress.begin(len(parallel) + len(exclusive))
-        pool = None
+        pool = beside = None
         try:
             pool = self._pool(parallel)
             if self.max_seconds is not None:  # from when the workers are ready
                 deadline = time.monotonic() + self.max_seconds
                 self.settings = dataclasses.replace(self.settings, deadline=deadline)
+            beside = self._beside(exclusive, pool)
             results += self._run_round(parallel, self.settings, pool)
+            if beside is not None:
+                exclusive = []
+                found, remarks, gone = beside.join()
+                results += found
+                notes += remarks
+                if gone is not None:
+                    self._gone(gone)
             for check in exclusive:
                 if self.stop.is_set():
                     break
@@ -262,6 +271,8 @@ class Runner(Scheduling):
         finally:
             if pool is not None:
                 pool.close()
+            if beside is not None and exclusive:  # interrupted before it was joined
+                notes += beside.join()[1]
             notes += self.cleanup()
             if self.progress is not None:
                 self.progress.end()

@@ -13,6 +13,7 @@ case is not reported as a harness error.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import zlib
 from typing import Any
 
@@ -88,6 +89,16 @@ class Scheduling:
                 out.append(self._unreached(check))
         return out
 
+    def _beside(self, exclusive: list[Check], pool: Any) -> Beside | None:
+        """The exclusive checks, started in a thread on a target of their own while the
+        workers run the others; None when the target has no such twin (they run after)."""
+        isolated = getattr(self.targets.spec.recipe, "isolated", None)
+        if pool is None or isolated is None or not exclusive:
+            return None
+        beside = Beside(self, exclusive, isolated())
+        beside.start()
+        return beside
+
     def _unreached(self, check: Check) -> RuleResult:
         from . import runner
 
@@ -148,6 +159,54 @@ class Scheduling:
         if self.progress is not None and self.rounds == 0:
             self.progress.finished(result)
         return result
+
+
+class Beside:
+    """The exclusive checks, one after the other in a thread of the parent, on a target of
+    their own: an emulator built from the run's recipe over a store of its own, so that
+    none of them sees the jobs, quota or rate-limit window of the checks in the workers,
+    nor they its. The parent's own work is waiting for the workers, so the checks here
+    (mostly paced or timed, little drawing) use the time they would have taken after.
+    """
+
+    def __init__(self, parent: Any, checks: list[Check], transport: Any) -> None:
+        from .runner import Runner
+
+        spec = dataclasses.replace(parent.targets.spec, transport=transport, recipe=None)
+        targets = TargetFactory(spec, parent.targets.request_ids)
+        rules = list(parent.rules.values())
+        self.runner = Runner(
+            targets, parent.settings, checks=checks, rules=rules, progress=parent.progress
+        )
+        self.runner.stop = parent.stop  # one Ctrl-C stops both
+        self.runner._observers = parent._observers  # one RESPONSE-FORM judgement
+        self.checks = checks
+        self.results: list[RuleResult] = []
+        self.notes: list[str] = []
+        self._thread = threading.Thread(target=self._run, name="exclusive-checks", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        runner = self.runner
+        try:
+            for check in self.checks:
+                if runner.stop.is_set():
+                    break
+                if runner.settings.time_up():
+                    self.results.append(runner._unreached(check))
+                else:
+                    self.results.append(runner.run_one(check))
+        except BaseException:  # stopped: the jobs created so far are still deleted
+            pass
+        finally:
+            self.notes = runner.cleanup()
+
+    def join(self) -> tuple[list[RuleResult], list[str], TransportError | None]:
+        """(results in plan order, cleanup remarks, why the target went away if it did)."""
+        self._thread.join()
+        return self.results, self.notes, self.runner.gone
 
 
 def worker_count(targets: TargetFactory, wanted: int) -> int:

@@ -66,6 +66,21 @@ class EmulatorRecipe:
             mutants.apply(app, self.mutant)
         return WsgiTransport(app, host=self.host)
 
+    def isolated(self) -> Any:
+        """Another emulator of this configuration over a store of its own (in memory).
+
+        Jobs, quota, idempotency tokens and rate-limit windows are an emulator's state: the
+        checks that need that state to themselves (the runner's exclusive checks) run on
+        this one while the workers use theirs, and see none of their requests.
+        """
+        from ..emulator import make_app, mutants
+        from ..transport import WsgiTransport
+
+        app = make_app(dataclasses.replace(self.config, db_path=None))
+        if self.mutant is not None:
+            mutants.apply(app, self.mutant)
+        return WsgiTransport(app, host=self.host)
+
 
 @dataclass(frozen=True)
 class HttpRecipe:
