@@ -51,8 +51,12 @@ def assert_conformant(code: int, out: str, rules: dict[str, Any]) -> None:
     assert "\nCONFORMANT" in out, out
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("server", ["waitress", "http.server"])
+@pytest.mark.parametrize(
+    "server",
+    # Behind http.server, P9's bursts of 101 requests overflow its listen queue of 5: the
+    # requests it never took are waited for 35 s each (138-229 s in all).
+    ["waitress", pytest.param("http.server", marks=pytest.mark.slow)],
+)
 def test_a_whole_default_run_finds_the_emulator_conformant(server: str, tmp_path: Path) -> None:
     emulator = Emulator(CONFIG) if server == "waitress" else StdlibEmulator(CONFIG)
     with emulator:

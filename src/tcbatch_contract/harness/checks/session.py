@@ -409,7 +409,7 @@ class Session:
             )
         if result.failures:
             result.status = Status.FAIL
-        elif self.unjudged and result.status is Status.PASS:
+        elif self.unjudged and result.status in (Status.PASS, Status.INCONCLUSIVE):
             result.status = Status.INCONCLUSIVE
             self.notes[:0] = self.unjudged
         elif result.status is Status.PASS and result.cases == 0:
