@@ -5,7 +5,10 @@ Each is what an implementation without the emulator's hardening does with one in
 the way out, a parser that gives up on deep nesting by closing the connection, a reader
 that trips over a body shorter than its Content-Length, arithmetic on a number no 64-bit
 field holds, a header table that overflows. A crash reaches the WSGI server as an HTTP 500
-(the mutant drops the app's catch-all, as ``_state``'s crash mutants do).
+(the mutant drops the app's catch-all, as ``_state``'s crash mutants do). The body cut
+short reaches the app only where the server hands it over as it came: in process, or
+behind ``http.server`` once the client has shut its side (which then drops the connection
+on the crash); over a socket, a connection ended without an answer is not judged.
 """
 
 from __future__ import annotations
