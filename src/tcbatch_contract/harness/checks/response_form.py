@@ -30,7 +30,9 @@ RULE = "RESPONSE-FORM"
 #: The statuses with which an HTTP server refuses a request before any application reads
 #: it: malformed, too slow, no length, too large, URI too long, header fields too large.
 HTTP_REFUSALS = frozenset({400, 408, 411, 413, 414, 431})
-_NOT_JUDGED: ContextVar[frozenset[int]] = ContextVar("http_refusals_not_judged", default=frozenset())
+_NOT_JUDGED: ContextVar[frozenset[int]] = ContextVar(
+    "http_refusals_not_judged", default=frozenset()
+)
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
