@@ -229,6 +229,28 @@ def test_a_target_that_accepts_and_never_answers_times_out() -> None:
 
     with hostile(silent) as url:
         error, elapsed = exchange(url)
-    assert error.kind == "timeout"
+    assert error.kind == "timeout" and not error.not_taken  # it took the request: no excuse
     assert error.detail == f"no answer within {DEADLINE:g} s"
     assert elapsed + 0.05 >= DEADLINE and elapsed < DEADLINE + SLACK
+
+
+def test_a_request_the_target_never_took_is_told_from_one_it_sat_on() -> None:
+    """A server that reads nothing, its receive window shut (as a connection waiting in a
+    full listen queue is): the request's last bytes stay unacknowledged, and the time-out
+    says the target never took it. The silent server above took the whole request."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)  # inherited on accept
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    request = WireRequest("POST", headers=REQUEST.headers, body=b"x" * 12_000)
+    try:
+        transport = HttpTransport(url)
+        with pytest.raises(TransportError) as caught:
+            transport.send(request, DEADLINE)
+        transport.close()
+    finally:
+        listener.close()
+    error = caught.value
+    assert error.kind == "timeout" and error.not_taken, error
+    assert "the target never took the request" in error.detail, error.detail

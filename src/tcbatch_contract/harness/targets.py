@@ -30,7 +30,7 @@ from ..transport import (
     WireResponse,
 )
 from .checks.response_form import RULE as RESPONSE_FORM
-from .checks.response_form import RequestIds, response_form_problems
+from .checks.response_form import RequestIds, refusal_not_judged, response_form_problems
 from .model import Allowance, Failure, Target
 from .report.masking import mask_wire
 
@@ -88,9 +88,11 @@ class Observer:
             self.requests += 1
 
     def answered(self, request: WireRequest, response: WireResponse) -> None:
-        problems = response_form_problems(
-            response, method=request.method, request_ids=self.request_ids
-        )
+        problems = []
+        if not refusal_not_judged(response):  # the HTTP layer's, not the API's: not judged
+            problems = response_form_problems(
+                response, method=request.method, request_ids=self.request_ids
+            )
         with self._lock:
             self.answers += 1
             if self.profile is not None:

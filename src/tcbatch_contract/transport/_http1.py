@@ -7,13 +7,15 @@ defeats a per-read timeout) and reads headers and bodies of any size. This reade
 one deadline before every read, stops at fixed limits, and turns every way an answer can
 go wrong into a :class:`TransportError` with a kind and a one-line reason.
 
-It is also where the socket is kept from stalling: see :func:`quickack`.
+It is also where the socket is kept from stalling: see :func:`quickack`; and where a
+request that never reached the target is told from one it sat on: see :func:`unacknowledged`.
 """
 
 from __future__ import annotations
 
 import re
 import socket
+import struct
 import time
 from dataclasses import dataclass
 
@@ -35,6 +37,24 @@ _QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 
 QUICKACK_AVAILABLE = _QUICKACK is not None
+
+
+def unacknowledged(sock: socket.socket) -> int:
+    """Bytes sent on ``sock`` that the peer's TCP has not acknowledged (Linux; 0 elsewhere).
+
+    A server whose listen queue is full drops the handshake's last segment: the client
+    believes it is connected, and its request waits unacknowledged until the server
+    accepts the connection, maybe never. No answer then means the request never reached
+    the server, not that the server sat on it.
+    """
+    try:
+        import fcntl
+        import termios
+
+        queued = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+        return max(0, struct.unpack("i", queued)[0])
+    except (ImportError, AttributeError, OSError, ValueError):
+        return 0
 
 
 def quickack(sock: socket.socket) -> None:
@@ -104,6 +124,15 @@ class Reader:
         if self.received:
             detail = f"the answer was still incomplete after {self.timeout:g} s"
             return TransportError("timeout", f"{detail} ({self.received} bytes received)")
+        held = unacknowledged(self.sock)
+        if held:
+            late = TransportError(
+                "timeout",
+                f"no answer within {self.timeout:g} s; the target never took the request "
+                f"({held} bytes of it unacknowledged: a full listen queue)",
+            )
+            late.not_taken = True
+            return late
         return TransportError("timeout", f"no answer within {self.timeout:g} s")
 
     def _where(self, what: str) -> str:

@@ -28,6 +28,8 @@ class TransportError(Exception):
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
+        # A time-out on a request the target's TCP never acknowledged: it never arrived.
+        self.not_taken = False
 
 
 @dataclass(frozen=True)

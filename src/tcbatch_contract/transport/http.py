@@ -116,16 +116,25 @@ class HttpTransport:
         return self._connect(time.monotonic() + timeout)
 
     def send_bytes(
-        self, data: bytes, method: str, timeout: float, *, sock: socket.socket | None = None
+        self,
+        data: bytes,
+        method: str,
+        timeout: float,
+        *,
+        sock: socket.socket | None = None,
+        half_close: bool = False,
     ) -> WireResponse:
         """Send ``data`` as it is (framing a request cannot carry: a chunked body, bytes that
         are not HTTP, the rest of a request half-sent on ``sock``) on a fresh connection or
-        on ``sock``, read one answer, close the connection."""
+        on ``sock``, read one answer, close the connection. ``half_close``: shut the write
+        side once ``data`` is sent (a server still reading a body then reads its end)."""
         start = time.monotonic()
         deadline = start + timeout
         sock = sock or self._connect(deadline)
         try:
-            answer = self._exchange(sock, data, method, deadline, timeout, False)
+            answer = self._exchange(
+                sock, data, method, deadline, timeout, False, half_close=half_close
+            )
         finally:
             _close(sock)
         return WireResponse(answer.status, answer.headers, answer.body, time.monotonic() - start)
@@ -189,11 +198,15 @@ class HttpTransport:
         deadline: float,
         timeout: float,
         reused: bool,
+        *,
+        half_close: bool = False,
     ) -> Answer:
         send_error: OSError | None = None
         try:
             sock.settimeout(max(0.001, deadline - time.monotonic()))
             sock.sendall(data)
+            if half_close:
+                sock.shutdown(socket.SHUT_WR)
         except TimeoutError:
             raise TransportError(
                 "timeout", f"the target did not take the request within {timeout:g} s"

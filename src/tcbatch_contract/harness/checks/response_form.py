@@ -5,18 +5,34 @@ misreads it: a ``Content-Type`` with ``; charset=utf-8`` turns an error into a s
 success, a non-200 status into a code-less ``ServerNetworkError``. So the envelope is
 judged on every answer, apart from the code, and a breach is reported under its own rule
 id as well as under the rule whose case produced it.
+
+Every answer but one kind: where a check sends an input whose HTTP-level limits the
+contract only assumes (``ROBUST-*``), the server in front of the API may refuse it with a
+4xx of its own before the API sees it. Such a refusal is no answer of the API, so its form
+is not judged either (:func:`http_refusals_not_judged`, ``contracts/README.md``
+§Interpretations 34).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from ... import codes
 
 RULE = "RESPONSE-FORM"
+
+#: The statuses with which an HTTP server refuses a request before any application reads
+#: it: malformed, too slow, no length, too large, URI too long, header fields too large.
+HTTP_REFUSALS = frozenset({400, 408, 411, 413, 414, 431})
+_NOT_JUDGED: ContextVar[frozenset[int]] = ContextVar(
+    "http_refusals_not_judged", default=frozenset()
+)
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -89,6 +105,29 @@ def _error_problems(inner: dict[str, Any]) -> list[str]:
     if "JobId" in inner:
         problems.append("an error answer carries Response.JobId")
     return problems
+
+
+def is_http_refusal(response: Any, statuses: frozenset[int] = HTTP_REFUSALS) -> bool:
+    """True when ``response`` is the HTTP layer's refusal (a status of ``statuses``, no
+    ``{"Response": {...}}`` body), not an answer of the API in a broken form."""
+    return response.status in statuses and response.response is None
+
+
+@contextlib.contextmanager
+def http_refusals_not_judged(statuses: frozenset[int] = HTTP_REFUSALS) -> Iterator[None]:
+    """Within the block, this thread's exchanges refused by the HTTP layer with one of
+    ``statuses`` are not judged by RESPONSE-FORM (the run's observer skips them)."""
+    token = _NOT_JUDGED.set(statuses)
+    try:
+        yield
+    finally:
+        _NOT_JUDGED.reset(token)
+
+
+def refusal_not_judged(response: Any) -> bool:
+    """Whether ``response`` is an HTTP-level refusal the current exchange does not judge."""
+    statuses = _NOT_JUDGED.get()
+    return bool(statuses) and is_http_refusal(response, statuses)
 
 
 def is_never_expected(code: str | None) -> bool:

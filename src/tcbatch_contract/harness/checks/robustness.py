@@ -19,6 +19,16 @@ within the time limit, HTTP 200 with the API's envelope, no InternalError. No an
 within a ``--timeout`` shorter than the 35 s a target may take judges nothing
 (INCONCLUSIVE), as in every other check.
 
+The contract only assumes these inputs reach the API (P10: "assumed for the HTTP-level
+limits"). So a refusal by the HTTP server in front of it (a 4xx of its own, without the
+API's body: 431 for many header fields, 411 or 501 for a chunked body, 400 without a
+Host) judges nothing: the case is noted as not judged, RESPONSE-FORM skips that answer,
+and a rule none of whose cases was judged is INCONCLUSIVE. A 5xx, a dropped connection
+where an answer was due, or an API answer with a code the contract does not allow still
+fail. The body cut short is sent, then the write side is shut, so that a server reading
+the body sees its end at once; an answer within a few seconds is judged, and no answer
+(or the connection closed) judges nothing: no run waits the 30 s a target may take.
+
 Cases that need framing a request cannot carry (a chunked body, bytes that are not HTTP,
 connections held open) go over sockets of their own and are skipped against an in-process
 target. ``ROBUST-CONNECTIONS`` is a scenario, not a list of cases: ``robustness_connections``. The readings are
@@ -36,7 +46,13 @@ from typing import Any
 from ... import codes
 from ...transport import ApiResult, TransportError, WireRequest, WireResponse
 from ...transport.forms import json_body, request_key
-from .response_form import is_never_expected
+from ...transport.http import encode
+from .response_form import (
+    HTTP_REFUSALS,
+    http_refusals_not_judged,
+    is_http_refusal,
+    is_never_expected,
+)
 from .session import ProtocolCase, ProtocolCheck, Session, minimal_job, new_token
 
 INVALID, UNKNOWN = codes.INVALID_PARAMETER, codes.UNKNOWN_PARAMETER
@@ -47,6 +63,10 @@ DEPTH = 100_000
 #: A request that is not HTTP at all: the first bytes of a TLS ClientHello.
 NOT_HTTP = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"
 SURROGATES = "\ud800x\udfff"
+#: How long an answer to a body cut short (then the write side shut) is waited for.
+CUT_SHORT_WAIT = 5.0
+#: A chunked body may also be refused as a transfer coding not implemented (RFC 9112 §6.1).
+CHUNKED_REFUSALS = HTTP_REFUSALS | {501}
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,10 @@ class Robust(ProtocolCase):
     raw: Callable[[WireRequest], bytes] | None = None
     not_http: bool = False  # not a request: only a 5xx or no answer in time fails
     via: socket.socket | None = None  # the connection ``raw`` goes on (None: a fresh one)
+    # Over a socket: sent as it is, then the write side shut, the answer waited for
+    # ``CUT_SHORT_WAIT`` s; no answer judges nothing. In process: sent as any case.
+    half_close: bool = False
+    refusals: frozenset[int] = HTTP_REFUSALS  # the HTTP layer's refusals: not judged
 
 
 class RobustSession(Session):
@@ -69,6 +93,7 @@ class RobustSession(Session):
         super().__init__(*args, **kwargs)
         self._case: Robust | None = None
         self.socket_only = 0  # cases not sent: the target is reached without a socket
+        self.not_judged: list[str] = []  # cases the HTTP layer refused, or left unanswered
 
     def run(self, case: ProtocolCase) -> ApiResult | None:
         raw = getattr(case, "raw", None)
@@ -80,9 +105,16 @@ class RobustSession(Session):
 
     def send(self, request: WireRequest, *, counted: bool) -> ApiResult:
         case = self._case
-        if case is None or case.raw is None:
+        if case is None:
             return super().send(request, counted=counted)
-        data, timeout = case.raw(request), self.client.timeout
+        socket_ok = callable(getattr(self.client.transport, "send_bytes", None))
+        if case.raw is None and not (case.half_close and socket_ok):
+            with http_refusals_not_judged(case.refusals):
+                return super().send(request, counted=counted)
+        if case.raw is not None:
+            data, timeout = case.raw(request), self.client.timeout
+        else:
+            data, timeout = encode(request), min(self.client.timeout, CUT_SHORT_WAIT)
         if counted and self.client.limiter is not None:  # paced as the client paces its own
             self.client.limiter.acquire(request_key(request))
         return self._exchange(lambda: _bytes_exchange(self.client.transport, request, data,
@@ -97,6 +129,12 @@ class RobustSession(Session):
             if response.status >= 500:
                 return [f"answered HTTP {response.status} to bytes that are not HTTP"]
             return []
+        if is_http_refusal(response, case.refusals):
+            self.not_judged.append(
+                f"'{case.name}' [{case.form}]: refused by the HTTP server (HTTP "
+                f"{response.status}) before the API could read it: not judged"
+            )
+            return []
         code = response.code
         if code in codes.BACK_PRESSURE and case.raw is not None:  # not resent: no verdict
             self.unjudged.append(f"'{case.name}' [{case.form}]: the target pushed back ({code})")
@@ -106,12 +144,35 @@ class RobustSession(Session):
             case = replace(case, expect=code)
         return super().problems(case, request, response)
 
+    def unjudged_timeout(self, case: ProtocolCase, exc: TransportError) -> bool:
+        """A body cut short, then the write side shut: the contract says nothing of what
+        a server does at that end, so no answer (or the connection closed) judges nothing."""
+        if isinstance(case, Robust) and case.half_close and exc.kind in ("timeout", "dropped"):
+            socket_ok = callable(getattr(self.client.transport, "send_bytes", None))
+            if socket_ok:
+                self.not_judged.append(
+                    f"'{case.name}' [{case.form}]: no answer within {CUT_SHORT_WAIT:g} s of "
+                    f"the end of the request ({exc.kind}): not judged"
+                )
+                return True
+        return super().unjudged_timeout(case, exc)
+
+    def finish(self, *, release: bool = True) -> Any:
+        """Cases not judged are noted; a rule none of whose cases was judged is
+        INCONCLUSIVE (its verdict would rest on nothing)."""
+        if self.not_judged:
+            judged = self.result.cases - len(self.not_judged) - len(self.unjudged)
+            (self.unjudged if judged <= 0 else self.notes).extend(self.not_judged)
+        return super().finish(release=release)
+
 
 def _bytes_exchange(
     transport: Any, request: WireRequest, data: bytes, timeout: float, case: Robust
 ) -> ApiResult:
     try:
-        response = transport.send_bytes(data, request.method, timeout, sock=case.via)
+        response = transport.send_bytes(
+            data, request.method, timeout, sock=case.via, half_close=case.half_close
+        )
     except TransportError as exc:
         if not (case.not_http and exc.kind in ("dropped", "malformed")):
             raise
@@ -285,13 +346,15 @@ def _framing(s: Session) -> Iterator[Robust]:
         request = s.factory.tc3("tc3-post", "DescribeJob", {}, body=sent)
         return request.with_header("Content-Length", str(len(sent) + 50))
 
-    yield Robust("a body 50 bytes shorter than its Content-Length (answered within 35 s)",
-                 "tc3-post", cut_short, INVALID, any_error=True, counted=True)  # fmt: skip
+    yield Robust("a body 50 bytes shorter than its Content-Length, then the write side shut",
+                 "tc3-post", cut_short, INVALID, any_error=True, counted=True,
+                 half_close=True)  # fmt: skip
     describe = _tc3_body(s, _describe(s))
-    yield Robust("a chunked body (accepted)", "tc3-post", describe, PASSED, counted=True,
-                 raw=_chunked)  # fmt: skip
+    yield Robust("a chunked body (any API answer)", "tc3-post", describe, PASSED, any_error=True,
+                 counted=True, raw=_chunked, refusals=CHUNKED_REFUSALS)  # fmt: skip
     yield Robust("a chunked body with a chunk size that is no number", "tc3-post", describe,
-                 INVALID, any_error=True, counted=True, raw=_bad_chunk)  # fmt: skip
+                 INVALID, any_error=True, counted=True, raw=_bad_chunk,
+                 refusals=CHUNKED_REFUSALS)  # fmt: skip
     yield Robust("bytes that are not HTTP (a TLS ClientHello)", "tc3-post", describe, None,
                  raw=lambda request: NOT_HTTP, not_http=True)  # fmt: skip
 

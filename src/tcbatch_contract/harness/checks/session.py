@@ -277,7 +277,15 @@ class Session:
         return result
 
     def unjudged_timeout(self, case: ProtocolCase, exc: TransportError) -> bool:
-        """A time-out shorter than the answer bound the spec allows judges nothing."""
+        """A time-out shorter than the answer bound the spec allows judges nothing, nor
+        does one on a request the target never took (a connection limit, left open)."""
+        if exc.kind == "timeout" and exc.not_taken:
+            self.unjudged.append(
+                f"'{case.name}' [{case.form}]: the target never took the request (its TCP "
+                "did not acknowledge it: a full listen queue, a connection limit the contract "
+                "leaves open): not judged"
+            )
+            return True
         if exc.kind != "timeout" or self.client.timeout >= ANSWER_BOUND:
             return False
         self.unjudged.append(
@@ -401,7 +409,7 @@ class Session:
             )
         if result.failures:
             result.status = Status.FAIL
-        elif self.unjudged and result.status is Status.PASS:
+        elif self.unjudged and result.status in (Status.PASS, Status.INCONCLUSIVE):
             result.status = Status.INCONCLUSIVE
             self.notes[:0] = self.unjudged
         elif result.status is Status.PASS and result.cases == 0:
