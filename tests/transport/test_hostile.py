@@ -254,3 +254,27 @@ def test_a_request_the_target_never_took_is_told_from_one_it_sat_on() -> None:
     error = caught.value
     assert error.kind == "timeout" and error.not_taken, error
     assert "the target never took the request" in error.detail, error.detail
+
+
+def test_a_request_never_taken_is_given_up_early_not_at_the_deadline() -> None:
+    """The same untaken request with a long time limit: the transport looks again every
+    few seconds whether the target's TCP acknowledged it, and gives up long before."""
+    from tcbatch_contract.transport._http1 import NOT_TAKEN_AFTER
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    request = WireRequest("POST", headers=REQUEST.headers, body=b"x" * 12_000)
+    started = time.monotonic()
+    try:
+        transport = HttpTransport(url)
+        with pytest.raises(TransportError) as caught:
+            transport.send(request, 30.0)
+        transport.close()
+    finally:
+        listener.close()
+    elapsed = time.monotonic() - started
+    assert caught.value.not_taken, caught.value
+    assert NOT_TAKEN_AFTER <= elapsed < 2 * NOT_TAKEN_AFTER + SLACK

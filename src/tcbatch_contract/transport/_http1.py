@@ -57,6 +57,12 @@ def unacknowledged(sock: socket.socket) -> int:
         return 0
 
 
+#: Seconds after which a request its target's TCP has still not acknowledged is given up
+#: as never taken (loopback retransmits within a second; a server that took the connection
+#: acknowledges at once, whatever its application does).
+NOT_TAKEN_AFTER = 3.0
+
+
 def quickack(sock: socket.socket) -> None:
     """Acknowledge at once whatever arrives next (Linux; nothing elsewhere).
 
@@ -100,17 +106,26 @@ class Reader:
 
     def _fill(self) -> bool:
         """Read more into the buffer; False at the end of the stream."""
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise self._late()
-        self.sock.settimeout(remaining)
-        quickack(self.sock)
-        try:
-            data = self.sock.recv(_READ)
-        except TimeoutError:
-            raise self._late() from None
-        except OSError as exc:
-            raise TransportError("dropped", self._where(_reason(exc))) from None
+        while True:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._late()
+            # Before the first byte, look again now and then whether the target took the
+            # request at all: one its kernel never acknowledged is given up early, not
+            # waited for until the deadline (a full listen queue may hold it for ever).
+            waiting = not self.received and remaining > NOT_TAKEN_AFTER
+            self.sock.settimeout(NOT_TAKEN_AFTER if waiting else remaining)
+            quickack(self.sock)
+            try:
+                data = self.sock.recv(_READ)
+                break
+            except TimeoutError:
+                if not waiting:
+                    raise self._late() from None
+                if unacknowledged(self.sock):
+                    raise self._not_taken() from None
+            except OSError as exc:
+                raise TransportError("dropped", self._where(_reason(exc))) from None
         if not data:
             return False
         self.last_at = time.monotonic()
@@ -124,16 +139,19 @@ class Reader:
         if self.received:
             detail = f"the answer was still incomplete after {self.timeout:g} s"
             return TransportError("timeout", f"{detail} ({self.received} bytes received)")
-        held = unacknowledged(self.sock)
-        if held:
-            late = TransportError(
-                "timeout",
-                f"no answer within {self.timeout:g} s; the target never took the request "
-                f"({held} bytes of it unacknowledged: a full listen queue)",
-            )
-            late.not_taken = True
-            return late
+        if unacknowledged(self.sock):
+            return self._not_taken()
         return TransportError("timeout", f"no answer within {self.timeout:g} s")
+
+    def _not_taken(self) -> TransportError:
+        waited = time.monotonic() - (self.deadline - self.timeout)
+        late = TransportError(
+            "timeout",
+            f"no answer after {waited:.0f} s: the target never took the request "
+            f"({unacknowledged(self.sock)} bytes of it unacknowledged: a full listen queue)",
+        )
+        late.not_taken = True
+        return late
 
     def _where(self, what: str) -> str:
         if not self.received:
