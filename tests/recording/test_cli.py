@@ -163,3 +163,15 @@ def test_a_live_recording_lists_assumed_rules_as_drift_apart_from_failures(
     assert "| assumed: assumed (" in drift and "P6" not in drift
     assert "### P6" in failures and "P4b" not in failures
     assert 'type="drift"' in junit.read_text()
+
+
+def test_hostile_bodies_are_recorded_and_replayed_as_bytes(tmp_path: Path, capsys) -> None:
+    """Bodies nested 100,000 levels deep and numbers past 64 bits cannot be walked as
+    JSON: the recording keys and masks them as the bytes they are, and replays them."""
+    rules = "ROBUST-NESTING,ROBUST-NUMBERS"
+    recorded = main(["run", "--rules", rules, "--record", str(tmp_path / "rec")])
+    first = table(capsys.readouterr().out)
+    assert recorded == 0 and first["ROBUST-NESTING"] == first["ROBUST-NUMBERS"] == "PASS", first
+    assert main(["run", "--target", f"replay:{tmp_path / 'rec'}"]) == 0
+    again = table(capsys.readouterr().out)
+    assert again["ROBUST-NESTING"] == again["ROBUST-NUMBERS"] == "PASS", again

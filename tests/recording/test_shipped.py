@@ -62,7 +62,10 @@ def test_the_shipped_emulator_run_replays_offline_with_its_verdicts(
     captured = capsys.readouterr()
     assert code == 0, captured.err + captured.out[-3000:]
     verdicts = json.loads((RUN / "run.json").read_text())["verdicts"]
-    assert len(verdicts) >= 50 and set(verdicts.values()) == {"pass"}
+    # Every rule passed but the one a recording cannot carry: connections held open.
+    skipped = {rule for rule, verdict in verdicts.items() if verdict == "skip"}
+    assert len(verdicts) >= 50 and set(verdicts.values()) <= {"pass", "skip"}
+    assert skipped == {"ROBUST-CONNECTIONS"}, skipped
     assert "verdict changed" not in captured.out
 
 

@@ -267,9 +267,9 @@ def _mask_flat(text: str) -> str:
 def _masked_json(body: str) -> str:
     try:
         document = json.loads(body)
-    except ValueError:
+        masked = mask_params(document)
+    except (ValueError, RecursionError):  # no JSON a reader could walk: kept as sent
         return body
-    masked = mask_params(document)
     return body if masked == document else json.dumps(masked, ensure_ascii=True)
 
 

@@ -123,7 +123,7 @@ def note_issued(context: KeyContext, body: bytes) -> None:
     """Remember the JobId an answer issued, so that later requests naming it keep it."""
     try:
         document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return
     response = document.get("Response") if isinstance(document, dict) else None
     job_id = response.get("JobId") if isinstance(response, dict) else None
@@ -144,11 +144,14 @@ def _body(request: WireRequest, context: KeyContext, now: float) -> Any:
         return {"pairs": _normal_pairs(_parse(text), context, request, now)}
     try:
         document = json.loads(request.body.decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # hostile bodies: as bytes
         return {"raw": _raw(request.body, context)}
     if not isinstance(document, dict):
         return {"raw": _raw(request.body, context)}
-    return {"json": _digest_if_long(_normal_value(document, None, context))}
+    try:
+        return {"json": _digest_if_long(_normal_value(document, None, context))}
+    except RecursionError:
+        return {"raw": _raw(request.body, context)}
 
 
 def _json_like(body: bytes) -> bool:
@@ -216,8 +219,10 @@ def _normal_scalar(name: str, value: str, context: KeyContext) -> str:
     lowered = name.lower()
     if lowered in ("secretid", "secretkey", "token", "signature", "authorization"):
         return "***"
-    if lowered == "jobid" and _JOB_ID.fullmatch(value) and value not in context.issued_job_ids:
-        return "job-<unknown>"
+    if lowered == "jobid":  # an unknown id, also inside other characters, is a class
+        value = _JOB_ID.sub(
+            lambda m: m[0] if m[0] in context.issued_job_ids else "job-<unknown>", value
+        )
     if lowered == "envid" and is_env_id(value) and value not in context.known_env_ids:
         return "env-<unknown>"
     if lowered == "clienttoken":
@@ -257,7 +262,7 @@ def _stamp(text: str, now: float) -> str:
     match = _INTEGER.fullmatch(text)
     if match is None:
         return f"word {text}" if len(text) <= 16 else "<not a number>"
-    delta = int(match[1]) - now
+    delta = int(match[1]) - round(now)  # whole seconds: a 64-bit overflow stays an int
     size = abs(delta)
     if size <= _NEAR:
         where = "now"
