@@ -124,6 +124,17 @@ class _Server(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.connections: set[Any] = set()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection the client or a stop cut off is the end of that connection, not a
+        traceback on stderr; anything else is said in one line."""
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, (OSError, ValueError)):  # reset, broken pipe, a closed file
+            return
+        print(f"emulator: a connection from {client_address[0]} ended with {error!r}",
+              file=sys.stderr)  # fmt: skip
+
     def close_connections(self) -> None:
         """End every open connection (kept-alive ones too): their threads then finish."""
         with self.lock:
