@@ -150,20 +150,17 @@ def _expected(expected: dict[str, Any]) -> str:
 
 
 def _rules(value: str | None) -> list[str] | None:
+    """The rules ``--rules`` names among those ``diff`` draws (the body rules, VALID, FUZZ)."""
     if not value:
         return None
+    from ..config import rule_set
     from ..strategies import single_fault_rules
 
     known = [*single_fault_rules(), "VALID", "FUZZ"]
-    lookup = {r.upper(): r for r in known}
-    wanted = [p.strip() for p in value.split(",") if p.strip()]
-    unknown = [w for w in wanted if w.upper() not in lookup]
-    if unknown or not wanted:
-        raise UsageError(
-            f"--rules: unknown rule id(s) {', '.join(unknown) or '(none given)'}; "
-            f"valid ids: {', '.join(known)}"
-        )
-    return [lookup[w.upper()] for w in wanted]
+    try:
+        return sorted(rule_set(value, known), key=known.index)
+    except ValueError as exc:
+        raise UsageError(f"--rules: {exc}") from None
 
 
 def _shared_emulator(options: Any) -> dict[str, Any]:

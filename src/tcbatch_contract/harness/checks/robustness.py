@@ -47,6 +47,7 @@ from ... import codes
 from ...transport import ApiResult, TransportError, WireRequest, WireResponse
 from ...transport.forms import json_body, request_key
 from ...transport.http import encode
+from .protocol import PASSED
 from .response_form import (
     HTTP_REFUSALS,
     http_refusals_not_judged,
@@ -56,7 +57,6 @@ from .response_form import (
 from .session import ProtocolCase, ProtocolCheck, Session, minimal_job, new_token
 
 INVALID, UNKNOWN = codes.INVALID_PARAMETER, codes.UNKNOWN_PARAMETER
-PASSED = codes.RESOURCE_NOT_FOUND_JOB  # DescribeJob of an unknown id that passed the protocol
 TOO_BIG = codes.REQUEST_SIZE_LIMIT_EXCEEDED
 EXPIRED = codes.AUTH_SIGNATURE_EXPIRE
 DEPTH = 100_000
@@ -388,10 +388,8 @@ _RULES: tuple[tuple[str, Callable[[Session], Iterator[ProtocolCase]], str], ...]
     ("ROBUST-FRAMING", _framing, "a body cut short, chunked bodies, bytes that are not HTTP"),
     ("ROBUST-HEADERS", _headers, "header fields and a request path past every usual limit"),
 )
-RULES = tuple(rule for rule, _, _ in _RULES)
-
-
-RULES = (*RULES, "ROBUST-CONNECTIONS")
+#: Every robustness rule: the case lists above, then the held connections' scenario.
+RULES = (*(rule for rule, _, _ in _RULES), "ROBUST-CONNECTIONS")
 
 
 def robustness_checks() -> list[Any]:
