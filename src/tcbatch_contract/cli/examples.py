@@ -44,12 +44,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _fresh_emulator(host: str) -> tuple[Any, Any]:
     """A fresh in-process emulator with no rate limit, and its credential."""
-    import secrets
-
     from ..emulator import EmulatorConfig, make_app
+    from ..session import fresh_credential
     from ..transport import Credential, WsgiTransport
 
-    credential = Credential("AKID" + secrets.token_hex(16), secrets.token_urlsafe(24))
+    credential = Credential(*fresh_credential())
     config = EmulatorConfig(
         secret_id=credential.secret_id, secret_key=credential.secret_key, rate_limit=None
     )
