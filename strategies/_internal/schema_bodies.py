@@ -146,10 +146,7 @@ def _break(draw: st.DrawFn, body: dict[str, Any]) -> dict[str, Any]:
     how = draw(_HOW)
     holder = _get(body, where[:-1]) if where else body
     if not where or how == "add":
-        target = _get(body, where) if where else body
-        if not isinstance(target, dict):
-            target = holder
-        target[draw(_UNKNOWN)] = draw(_WRONG)
+        _nearest_object(body, where)[draw(_UNKNOWN)] = draw(_WRONG)
     elif how == "remove":
         del holder[where[-1]]
     elif how == "overlong" and isinstance(holder[where[-1]], str):
@@ -161,6 +158,16 @@ def _break(draw: st.DrawFn, body: dict[str, Any]) -> dict[str, Any]:
 
 _HOW = st.sampled_from(["type", "remove", "add", "overlong"])
 _EXCESS = st.sampled_from([1, 61, 201, 300])
+
+
+def _nearest_object(body: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
+    """The object at ``path`` or, where that is a string, a number or a list, the closest
+    object holding it: a member can be added only to an object."""
+    for end in range(len(path), 0, -1):
+        found = _get(body, path[:end])
+        if isinstance(found, dict):
+            return found
+    return body
 
 
 def _get(value: Any, path: tuple[Any, ...]) -> Any:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import copy
+
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tcbatch_contract.strategies import MultiFaultCase, multi_fault, schema_fuzz
+from tcbatch_contract.strategies._internal.schema_bodies import _break
 
 from tcbatch_contract import codes
 from tcbatch_contract.oracle import Context, evaluate
@@ -80,6 +84,23 @@ def test_schema_fuzz_negative_bodies_break_the_schema() -> None:
     schema_codes.add(codes.INVALID_PARAMETER_VALUE)
     broken = [b for b in bodies if set(evaluate("SubmitJob", b).codes) & schema_codes]
     assert len(broken) >= len(bodies) // 2, bodies[:3]
+
+
+SCALAR_LISTS = {
+    "Placement": {"Zone": "ap-seoul-1", "HostIds": ["host-1", "host-2"]},
+    "Job": {"Tasks": [{"TaskName": "a", "Tags": [["k", "v"]]}]},
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_a_break_inside_lists_of_scalars_changes_the_body(data: st.DataObject) -> None:
+    """Adding a member where the place drawn is a string in a list (or a list in a list)
+    puts it in the closest object; every break changes the body."""
+    body = copy.deepcopy(SCALAR_LISTS)
+    broken = _break(data.draw, body)
+    assert isinstance(broken, dict)
+    assert broken != SCALAR_LISTS
 
 
 def test_schema_fuzz_refuses_an_unknown_mode() -> None:
