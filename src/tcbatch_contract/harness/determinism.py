@@ -10,6 +10,17 @@ is empty: only the strategies and the seed decide.
 
 This reaches into one private corner of Hypothesis; if that corner moves, drawing goes on
 unchanged and :data:`PINNED` says the pool could not be emptied.
+
+A drive also draws without Hypothesis's span mutator (:func:`without_span_mutation`).
+After each new example, the generate phase runs up to five more that copy one part of the
+example over another part with the same label, to reach "the same value in two places".
+A single-fault case is one fault placed on purpose (the duplicate rules place their
+duplicates themselves), and the driver sends each distinct fault once: measured over the
+default run, 93% of the mutated examples repeated a fault already judged (2,642 of
+2,853), against 43% of the fresh ones, and they were two thirds of all the examples a
+run drew. Without them a run draws a third as many examples and judges more distinct
+faults per rule. Shrinking and the example database never used it; the state machine's
+runs, outside a drive, keep it.
 """
 
 from __future__ import annotations
@@ -20,15 +31,17 @@ from contextlib import contextmanager
 from typing import Any
 
 try:
+    from hypothesis.internal.conjecture import engine as _engine
     from hypothesis.internal.conjecture import providers as _providers
 
     _EMPTY: Any = _providers.Constants()
     PINNED = callable(getattr(_providers, "_get_local_constants", None)) and hasattr(
         _providers, "CONSTANTS_CACHE"
     )
+    MUTATOR_OFF = callable(getattr(_engine.ConjectureRunner, "generate_mutations_from", None))
 except (ImportError, AttributeError, TypeError):  # pragma: no cover - another Hypothesis
-    _providers = None
-    PINNED = False
+    _providers = _engine = None
+    PINNED = MUTATOR_OFF = False
 
 _lock = threading.Lock()
 _depth = 0
@@ -60,3 +73,38 @@ def fixed_generation() -> Iterator[None]:
             if _depth == 0:
                 _providers._get_local_constants = _original
                 _providers.CONSTANTS_CACHE.cache.clear()
+
+
+_here = threading.local()  # .off: how deep this thread is inside without_span_mutation
+_installed = False
+
+
+def _install_switch() -> None:
+    """Wrap the mutator once so that it steps aside in a thread that asked it to."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        original = _engine.ConjectureRunner.generate_mutations_from
+
+        def generate_mutations_from(runner: Any, data: Any) -> None:
+            if getattr(_here, "off", 0):
+                return None
+            return original(runner, data)
+
+        _engine.ConjectureRunner.generate_mutations_from = generate_mutations_from
+        _installed = True
+
+
+@contextmanager
+def without_span_mutation() -> Iterator[None]:
+    """Generate in this thread without the span mutator (re-entrant; other threads keep it)."""
+    if not MUTATOR_OFF:
+        yield
+        return
+    _install_switch()
+    _here.off = getattr(_here, "off", 0) + 1
+    try:
+        yield
+    finally:
+        _here.off -= 1

@@ -26,7 +26,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from .determinism import fixed_generation
+from .determinism import fixed_generation, without_span_mutation
 from .model import Failure
 
 SHRINK_REQUEST_BUDGET = 150
@@ -256,7 +256,7 @@ def drive(
     if database_key is not None:
         property_._hypothesis_internal_database_key = database_key  # type: ignore[attr-defined]
     try:
-        with fixed_generation():
+        with fixed_generation(), without_span_mutation():
             property_()
     except _CaseFailed:
         pass
