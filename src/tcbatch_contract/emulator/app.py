@@ -87,9 +87,8 @@ class EmulatorApp:
         exchange = protocol.Incoming.from_environ(environ)
         for name in protocol.ORDER:
             self.steps[name](exchange, self)
-        return actions.run(
-            exchange.action, exchange.params, exchange.secret_id, exchange.region, self
-        )
+        owner = self.config.account_of(exchange.secret_id)
+        return actions.run(exchange.action, exchange.params, owner, exchange.region, self)
 
     def reset(self) -> None:
         """Forget every job, token, rate-limit window and injection counter."""

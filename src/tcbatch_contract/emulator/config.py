@@ -64,6 +64,9 @@ class EmulatorConfig:
     rate_limit: int | None = DOCUMENTED_RATE_LIMIT
     denied_secret_id: str | None = None
     denied_secret_key: str | None = field(default=None, repr=False)
+    # More API keys of the account of ``secret_id`` ((SecretId, SecretKey) pairs): they see
+    # and make the same jobs, tokens and quota; the rate limit counts each key apart (P9).
+    more_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     db_path: str | None = None
     injections: tuple[InjectionRule, ...] = ()
 
@@ -71,12 +74,18 @@ class EmulatorConfig:
         object.__setattr__(self, "regions", tuple(self.regions))
         object.__setattr__(self, "known_env_ids", tuple(self.known_env_ids))
         object.__setattr__(self, "injections", tuple(self.injections))
+        object.__setattr__(self, "more_keys", tuple(tuple(k) for k in self.more_keys))
         if not self.secret_id or not self.secret_key:
             raise ValueError("secret_id and secret_key must both be non-empty")
         if bool(self.denied_secret_id) != bool(self.denied_secret_key):
             raise ValueError("give denied_secret_id and denied_secret_key together, or neither")
         if self.denied_secret_id and self.denied_secret_id == self.secret_id:
             raise ValueError("denied_secret_id must differ from secret_id")
+        more = [secret_id for secret_id, _ in self.more_keys]
+        if not all(k and s for k, s in self.more_keys) or len(set(more)) != len(more):
+            raise ValueError("more_keys must be distinct, non-empty (SecretId, SecretKey) pairs")
+        if {self.secret_id, self.denied_secret_id} & set(more):
+            raise ValueError("more_keys must not repeat secret_id or denied_secret_id")
         if not self.regions or not all(self.regions):
             raise ValueError("regions must name at least one Region")
         for env_id in self.known_env_ids:
@@ -90,7 +99,12 @@ class EmulatorConfig:
     @property
     def credentials(self) -> dict[str, str]:
         """Every SecretId the emulator knows, with its key."""
-        known = {self.secret_id: self.secret_key}
+        known = {self.secret_id: self.secret_key, **dict(self.more_keys)}
         if self.denied_secret_id and self.denied_secret_key:
             known[self.denied_secret_id] = self.denied_secret_key
         return known
+
+    def account_of(self, secret_id: str) -> str:
+        """The account ``secret_id`` acts for, named by its first key: jobs, tokens and the
+        quota are the account's, whichever of its keys signed."""
+        return self.secret_id if any(secret_id == k for k, _ in self.more_keys) else secret_id

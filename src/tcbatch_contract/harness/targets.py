@@ -10,12 +10,13 @@ of created jobs (so that an interrupted run can delete them all).
 
 from __future__ import annotations
 
+import itertools
 import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import codes
@@ -61,6 +62,10 @@ class TargetSetup:
     # How a worker process rebuilds ``transport`` (see ``harness.workers``); None: it
     # cannot be rebuilt elsewhere (a recording, a replay) and the run stays in one process.
     recipe: Any = None
+    # More API keys of the account of ``credential``: each check signs with one key of
+    # the account, taken in turn, so that the rate limit (per SecretId and Action) of one
+    # check's window does not hold up the next check's requests.
+    more_credentials: tuple[Credential, ...] = field(default=(), repr=False)
 
 
 class Observer:
@@ -220,6 +225,8 @@ class TargetFactory:
         if pace and share > 1:  # one of ``share`` processes pacing against the same limit
             pace = max(1, pace // share)
         self.limiter = Pacer(pace) if pace else None
+        self._keys = (spec.credential, *spec.more_credentials)
+        self._turn = itertools.count()
         self._client = Client(
             spec.transport,
             spec.credential,
@@ -238,6 +245,8 @@ class TargetFactory:
             else spec.transport
         )
         client = self._client.replace(transport=transport)
+        if observer is not None and len(self._keys) > 1:  # a check: the next key in turn
+            client = client.replace(credential=self._keys[next(self._turn) % len(self._keys)])
 
         def client_factory(
             form: str = "tc3-post", region: str | None = None, credential: Credential | None = None

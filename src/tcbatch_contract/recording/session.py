@@ -145,7 +145,9 @@ def record_spec(
 
 
 def recorded(spec: TargetSetup, recorder: RecordingTransport) -> TargetSetup:
-    return dataclasses.replace(spec, transport=recorder)
+    """``spec`` sending through ``recorder``, with its main key only: a recording keys
+    each request by the role of the key that signed it, and its replay holds one."""
+    return dataclasses.replace(spec, transport=recorder, more_credentials=())
 
 
 def run_options(options: Any) -> dict[str, Any]:
