@@ -60,6 +60,7 @@ def _config_of(spec: Any) -> Any:
         regions=profile.regions, known_env_ids=profile.known_env_ids,
         job_quota=profile.job_quota, rate_limit=profile.rate_limit,
         denied_secret_id=profile.denied_secret_id, denied_secret_key=profile.denied_secret_key,
+        more_keys=tuple((c.secret_id, c.secret_key) for c in spec.more_credentials),
     )  # fmt: skip
 
 
