@@ -89,6 +89,32 @@ def test_tokens_belong_to_one_credential() -> None:
         assert denied == (None, "UnauthorizedOperation.UserNotAllowedToUseBatch")
 
 
+MORE_ID, MORE_KEY = "AKIDtcbatchMOREKEY000000000000000000", "tcbatchMOREtestOnlyKey0000000000"
+
+
+def test_every_key_of_the_account_acts_on_the_same_jobs_tokens_and_quota() -> None:
+    other = {"secret_id": MORE_ID, "secret_key": MORE_KEY}
+    with serving(job_quota=2, more_keys=((MORE_ID, MORE_KEY),)) as emu:
+        params = {**valid(), "ClientToken": "one-account-token"}
+        job_id, _ = submit(emu, params)
+        assert submit(emu, params, **other)[0] == job_id  # the token is the account's
+        assert call(emu, "DescribeJob", job_id, **other)["JobName"] == "test"
+        assert submit(emu, **other)[1] is None
+        assert submit(emu) == (None, "LimitExceeded.JobQuota")  # two jobs, two keys, one quota
+        call(emu, "DeleteJob", job_id, **other)
+        assert "Error" in call(emu, "DescribeJob", job_id)
+
+
+def test_the_rate_limit_counts_each_key_apart() -> None:
+    """P9: the window is per (SecretId, Action), so a second key of the account has one
+    of its own."""
+    with serving(rate_limit=3, more_keys=((MORE_ID, MORE_KEY),)) as emu:
+        first = [submit(emu, {"Job": {}})[1] for _ in range(4)]
+        other = submit(emu, {"Job": {}}, secret_id=MORE_ID, secret_key=MORE_KEY)[1]
+    assert first[-1] == "RequestLimitExceeded"
+    assert other not in (None, "RequestLimitExceeded")  # counted, refused on its body only
+
+
 def test_quota_counts_undeleted_jobs_of_the_account() -> None:
     with serving(job_quota=2) as emu:
         ids = [submit(emu)[0] for _ in range(2)]
@@ -251,6 +277,14 @@ def test_fault_rules_are_checked(kwargs: dict) -> None:
         {"job_quota": -1},
         {"rate_limit": 0},
         {"regions": ()},
+        {"more_keys": (("AKIDmore1", ""),)},
+        {"more_keys": (("AKIDmore1", "k1"), ("AKIDmore1", "k2"))},
+        {"more_keys": ((DEFAULT_SECRET_ID, "k1"),)},
+        {
+            "more_keys": ((DENIED_ID, "k1"),),
+            "denied_secret_id": DENIED_ID,
+            "denied_secret_key": "d",
+        },
     ],
 )
 def test_configuration_is_checked(kwargs: dict) -> None:

@@ -142,17 +142,24 @@ class ObservedTransport:
     """A transport that reports every exchange to an :class:`Observer`.
 
     A Ctrl-C that comes in the middle of a SubmitJob exchange is held until the answer is
-    read, and the job the target created then is noted in ``created``: the run's cleanup
-    deletes it, however late in the exchange the run was interrupted. Other exchanges create
-    nothing and stay interruptible at once.
+    read and the job the target created is noted in ``created``: the run's cleanup deletes
+    it, however late in the exchange the run was interrupted, and even if the Ctrl-C comes
+    before the check that sent it had noted the job itself. A JobId noted once (in
+    ``known``) is not noted again: a replayed ClientToken may name a job already deleted.
+    Other exchanges create nothing and stay interruptible at once.
     """
 
     def __init__(
-        self, inner: Transport, observer: Observer, created: set[str] | None = None
+        self,
+        inner: Transport,
+        observer: Observer,
+        created: set[str] | None = None,
+        known: set[str] | None = None,
     ) -> None:
         self.inner = inner
         self.observer = observer
         self.created = created
+        self.known = known if known is not None else set()
 
     def __repr__(self) -> str:
         return f"ObservedTransport({self.inner!r})"
@@ -165,10 +172,9 @@ class ObservedTransport:
         token = _RULE.set(self.observer.rule)
         try:
             if self.created is not None and _action(request) == "SubmitJob":
-                with _interrupt_after_exchange() as held:
+                with _interrupt_after_exchange():
                     response = self.inner.send(request, timeout)
-                    if held:  # the run ends: its cleanup must know this job
-                        self._note_created(response)
+                    self._note_created(response)
             else:
                 response = self.inner.send(request, timeout)
         except TransportError as exc:
@@ -184,7 +190,9 @@ class ObservedTransport:
         answer = response.response or {}
         job_id = answer.get("JobId")
         if isinstance(job_id, str) and "Error" not in answer and self.created is not None:
-            self.created.add(job_id)
+            if job_id not in self.known:
+                self.known.add(job_id)
+                self.created.add(job_id)
 
 
 @contextmanager
@@ -217,6 +225,7 @@ class TargetFactory:
         self.spec = spec
         self.request_ids = request_ids if request_ids is not None else RequestIds()
         self.created_jobs: set[str] = set()
+        self._known_jobs: set[str] = set()  # every JobId a SubmitJob answered with
         self.allowance = Allowance()  # valid submissions spent, across every check
         pace = spec.profile.rate_limit
         if not spec.is_loopback:
@@ -240,7 +249,7 @@ class TargetFactory:
         """A view of the target; with an observer, every answer is watched."""
         spec = self.spec
         transport = (
-            ObservedTransport(spec.transport, observer, self.created_jobs)
+            ObservedTransport(spec.transport, observer, self.created_jobs, self._known_jobs)
             if observer
             else spec.transport
         )
