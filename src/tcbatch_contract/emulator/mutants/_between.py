@@ -135,7 +135,7 @@ def _token_after_fault(app: EmulatorApp) -> None:  # fmt: skip
     final_step = app.steps[step_names[-1]]
 
     def step(exchange: Any, app_: EmulatorApp) -> None:
-        caller.owner = exchange.secret_id
+        caller.owner = app_.config.account_of(exchange.secret_id)
         final_step(exchange, app_)
 
     app.steps[step_names[-1]] = step
