@@ -189,10 +189,10 @@ class ObservedTransport:
     def _note_created(self, response: WireResponse) -> None:
         answer = response.response or {}
         job_id = answer.get("JobId")
-        if isinstance(job_id, str) and "Error" not in answer and self.created is not None:
-            if job_id not in self.known:
-                self.known.add(job_id)
-                self.created.add(job_id)
+        new = isinstance(job_id, str) and "Error" not in answer and job_id not in self.known
+        if new and self.created is not None:
+            self.known.add(job_id)
+            self.created.add(job_id)
 
 
 @contextmanager
