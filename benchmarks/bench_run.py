@@ -11,14 +11,15 @@ One run, side by side:
 For (b) and (c) it first measures the server's raw capacity: one client process sending a
 pre-signed request (a signature stays valid for five minutes) on a fresh connection each
 time. Then it runs ``tcbatch-contract run --target URL`` in a child process with a fixed
-rule subset and seed, reads the request count and the run's seconds from its summary
+rule subset and seed (or, with ``--max-time``, a timed run of them: the pace once every
+process has started), reads the request count and the run's seconds from its summary
 line, and prints requests/s and their ratio to the capacity. Against (c) it also times
 kept-alive exchanges with plain ``http.client`` (which the transport used to be built on)
 and with the harness's transport, per exchange. It writes a Markdown table into
 ``benchmarks/results/bench-run.md``. It prints numbers and never fails on them::
 
     python benchmarks/bench_run.py [--seconds 3] [--rules B1,B6,S3,P1,P2,P5,P7]
-        [--max-examples 10] [--seed 1]
+        [--max-examples 10] [--seed 1] [--max-time 20s] [--out FILE]
 """
 
 from __future__ import annotations
@@ -131,6 +132,8 @@ def harness(target: str, args: argparse.Namespace) -> dict[str, float]:
     entry = "import sys; from tcbatch_contract.cli import main; sys.exit(main())"
     command = [sys.executable, "-c", entry, "run", "--target", target, "--rules", args.rules]
     command += ["--max-examples", str(args.max_examples), "--seed", str(args.seed)]
+    if args.max_time:
+        command += ["--max-time", args.max_time]  # a timed run: the pace once started
     if target == "emulator":
         command += ["--rate-limit", "1000000"]  # the in-process emulator paces otherwise
     env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
@@ -184,6 +187,10 @@ def main() -> None:
     parser.add_argument("--rules", default=RULES)
     parser.add_argument("--max-examples", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, help=f"the Markdown table (default {RESULTS})")
+    parser.add_argument(
+        "--max-time", help="run the harness for this budget (e.g. 20s): its steady pace"
+    )
     args = parser.parse_args()
     load = os.getloadavg()[0]
     config = EmulatorConfig(rate_limit=None, job_quota=None)
@@ -211,7 +218,9 @@ def write(
         "# The harness's pace against three servings of the emulator",
         "",
         f"`python benchmarks/bench_run.py --rules {args.rules} --max-examples "
-        f"{args.max_examples} --seed {args.seed} --seconds {args.seconds:g}`; "
+        f"{args.max_examples} --seed {args.seed} --seconds {args.seconds:g}"
+        + (f" --max-time {args.max_time}" if args.max_time else "")
+        + "`; "
         f"{os.cpu_count()} cores, load average {load:.1f} at the start, Python "
         f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
@@ -237,9 +246,10 @@ def write(
     for label, (rate, median, _) in keepalive.items():
         lines.append(f"| {label} | {rate:,.0f} | {median:.2f} |")
     lines.append("")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(lines), encoding="utf-8")
-    print(f"written to {RESULTS}")
+    out = args.out or RESULTS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+    print(f"written to {out}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import pytest
 
 from tcbatch_contract.cli import main
 from tcbatch_contract.cli.mutation_score import target_spec
-from tcbatch_contract.harness.coverage import DIMENSIONS, boundaries
+from tcbatch_contract.harness.coverage import DIMENSIONS, Tally, boundaries
 from tcbatch_contract.harness.coverage_map import MinimumError, parse_minimum
 from tcbatch_contract.harness.model import RunReport, RunSettings
 from tcbatch_contract.harness.runner import Runner, all_checks, catalogue_rules
@@ -98,6 +98,19 @@ def test_boundaries_enums_and_forms_are_exactly_what_went_out() -> None:
         "Job.Tags",
         "Job.Tasks.*.ComputeEnv.EnvData.InstanceTypes",
     }
+
+
+def test_the_checks_own_verdicts_tally_as_the_oracle_reads_the_wire() -> None:
+    """A check hands the tally the oracle's outcome for the params it sends; the rules and
+    fields it tallies are those the oracle gives for the bytes that went out."""
+    report, kept = run("B1,B4,B19,S6", form="tc3-post")
+    again = Tally()
+    profile = target_spec(None, 35.0).profile
+    for request, response in kept.exchanges:
+        again.note("B1", "tc3-post", request.header("X-TC-Action"), request, response, profile)
+    rules = report.coverage.to_dict()["rules"]
+    for rule in ("B1", "B4", "B19", "S6"):
+        assert rules[rule] == sorted(again.rule_fields[rule]), rule
 
 
 def test_flattened_forms_are_read_back_as_the_target_reads_them() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ...oracle import evaluate
+from ..coverage import judged
 from ..driver import DriveResult, Judgement, drive
 from ..exchange import answer_problems, delete_job, send
 from ..judging import (
@@ -257,7 +258,8 @@ class SingleFaultCheck(_GeneratedCheck):
     def judge(self, case: Any, pick: int, target: Target, settings: RunSettings) -> Judgement:
         self.reached.add(field_template(case.field))
         region = case.region or target.profile.region
-        outcome = evaluate(case.action, case.params, context(target, region))
+        oracle_context = context(target, region)
+        outcome = evaluate(case.action, case.params, oracle_context)
         if outcome.codes != [case.code] or case.rule not in outcome.rules:
             said = outcome.to_dict()
             return Judgement(
@@ -271,7 +273,8 @@ class SingleFaultCheck(_GeneratedCheck):
         form, params = planned(
             case.action, case.params, self.rule, pick, settings, outcome, target, region
         )
-        exchange = send(target, case.action, params, form=form, region=region)
+        with judged(case.params, oracle_context, outcome):
+            exchange = send(target, case.action, params, form=form, region=region)
         problems = answer_problems(exchange, outcome.accepted_codes, None)
         problems += release(target, exchange)
         failure = None
