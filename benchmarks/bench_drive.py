@@ -55,6 +55,25 @@ def one_drive(rule: str, seed: int, max_examples: int, mutator: bool) -> tuple[i
     return drawn, result.cases, time.process_time() - started
 
 
+def family_rows(family: str, rules: list[str], args: argparse.Namespace) -> list[str]:
+    """The two table rows of one family: every rule and seed driven with the mutator on,
+    then off."""
+    totals = {True: [0, 0, 0.0], False: [0, 0, 0.0]}
+    for rule in rules:
+        for seed in range(args.seeds):
+            for mutator in (True, False):
+                for slot, value in enumerate(one_drive(rule, seed, args.max_examples, mutator)):
+                    totals[mutator][slot] += value
+    rows = []
+    for mutator, label in ((True, "mutator on"), (False, "mutator off (a run)")):
+        drawn, judged, cpu = totals[mutator]
+        rows.append(
+            f"| {family} | {label} | {drawn} | {judged} | {drawn / judged:.2f} "
+            f"| {1000 * cpu / judged:.1f} |"
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--max-examples", type=int, default=60)
@@ -68,21 +87,12 @@ def main() -> None:
         "| family | side | examples drawn | cases judged | drawn per case | CPU ms per case |",
         "|---|---|---:|---:|---:|---:|",
     ]
-    for family, rules in FAMILIES.items():
-        totals = {True: [0, 0, 0.0], False: [0, 0, 0.0]}
-        for rule in rules:
-            for seed in range(args.seeds):
-                for mutator in (True, False):
-                    for slot, value in enumerate(one_drive(rule, seed, args.max_examples, mutator)):
-                        totals[mutator][slot] += value
-        for mutator, label in ((True, "mutator on"), (False, "mutator off (a run)")):
-            drawn, judged, cpu = totals[mutator]
-            lines.append(
-                f"| {family} | {label} | {drawn} | {judged} | {drawn / judged:.2f} "
-                f"| {1000 * cpu / judged:.1f} |"
-            )
-        print(f"{family} done", file=sys.stderr)
-    determinism.MUTATOR_OFF = available
+    try:
+        for family, rules in FAMILIES.items():
+            lines += family_rows(family, rules, args)
+            print(f"{family} done", file=sys.stderr)
+    finally:
+        determinism.MUTATOR_OFF = available
     print("\n".join(lines))
     if args.out:
         args.out.write_text(

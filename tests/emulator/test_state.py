@@ -92,17 +92,22 @@ def test_tokens_belong_to_one_credential() -> None:
 MORE_ID, MORE_KEY = "AKIDtcbatchMOREKEY000000000000000000", "tcbatchMOREtestOnlyKey0000000000"
 
 
-def test_every_key_of_the_account_acts_on_the_same_jobs_tokens_and_quota() -> None:
+def test_every_key_of_the_account_sees_its_jobs_and_quota_and_keeps_its_own_tokens() -> None:
+    """Jobs and the quota are the account's; a ClientToken is the key's (SecretId,
+    ClientToken), as the contract's idempotency clarification says."""
     other = {"secret_id": MORE_ID, "secret_key": MORE_KEY}
     with serving(job_quota=2, more_keys=((MORE_ID, MORE_KEY),)) as emu:
-        params = {**valid(), "ClientToken": "one-account-token"}
+        params = {**valid(), "ClientToken": "one-token-two-keys"}
         job_id, _ = submit(emu, params)
-        assert submit(emu, params, **other)[0] == job_id  # the token is the account's
+        second, code = submit(emu, params, **other)  # the other key never used this token
+        assert code is None and second != job_id
+        assert submit(emu, params, **other) == (second, None)  # its replay, its job
+        assert submit(emu, params) == (job_id, None)
         assert call(emu, "DescribeJob", job_id, **other)["JobName"] == "test"
-        assert submit(emu, **other)[1] is None
-        assert submit(emu) == (None, "LimitExceeded.JobQuota")  # two jobs, two keys, one quota
+        assert submit(emu) == (None, "LimitExceeded.JobQuota")  # two keys, one quota
         call(emu, "DeleteJob", job_id, **other)
         assert "Error" in call(emu, "DescribeJob", job_id)
+        assert submit(emu)[1] is None  # the deleted job freed the account's quota
 
 
 def test_the_rate_limit_counts_each_key_apart() -> None:

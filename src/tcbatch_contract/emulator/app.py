@@ -44,7 +44,7 @@ class EmulatorApp:
     def __init__(self, config: EmulatorConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.clock = clock
-        self.store = JobStore(config.db_path)
+        self.store = JobStore(config.db_path, config.account_of)
         self.limiter = RateLimit(config.rate_limit, time.monotonic)
         self.injector = Injector(config.injections)
         self.steps: dict[str, protocol.Step] = dict(protocol.STEPS)
@@ -87,8 +87,9 @@ class EmulatorApp:
         exchange = protocol.Incoming.from_environ(environ)
         for name in protocol.ORDER:
             self.steps[name](exchange, self)
-        owner = self.config.account_of(exchange.secret_id)
-        return actions.run(exchange.action, exchange.params, owner, exchange.region, self)
+        return actions.run(
+            exchange.action, exchange.params, exchange.secret_id, exchange.region, self
+        )
 
     def reset(self) -> None:
         """Forget every job, token, rate-limit window and injection counter."""

@@ -65,7 +65,8 @@ class EmulatorConfig:
     denied_secret_id: str | None = None
     denied_secret_key: str | None = field(default=None, repr=False)
     # More API keys of the account of ``secret_id`` ((SecretId, SecretKey) pairs): they see
-    # and make the same jobs, tokens and quota; the rate limit counts each key apart (P9).
+    # and make the same jobs and fill the same quota; each keeps its own ClientTokens
+    # ((SecretId, ClientToken)) and its own rate-limit window (P9).
     more_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     db_path: str | None = None
     injections: tuple[InjectionRule, ...] = ()
@@ -105,6 +106,6 @@ class EmulatorConfig:
         return known
 
     def account_of(self, secret_id: str) -> str:
-        """The account ``secret_id`` acts for, named by its first key: jobs, tokens and the
-        quota are the account's, whichever of its keys signed."""
+        """The account ``secret_id`` acts for, named by its first key: jobs and the quota
+        are the account's, whichever of its keys signed."""
         return self.secret_id if any(secret_id == k for k, _ in self.more_keys) else secret_id

@@ -1,8 +1,11 @@
 """The job store: SQLite, one connection behind a lock, no HTTP anywhere.
 
-Jobs belong to an account (the SecretId that submitted them), not to a Region. A deleted
-job is kept as a row marked deleted: it no longer counts toward the quota and is no longer
-found, but the idempotency token that created it still answers with its id. The submitted
+Jobs belong to an account, not to a Region: the store is called with the SecretId that
+signed the request, and ``account_of`` names its account (an account may hold several
+keys; by default each key is an account of its own). Idempotency tokens belong to the key
+itself, (SecretId, ClientToken) as the contract says. A deleted job is kept as a row marked
+deleted: it no longer counts toward the quota and is no longer found, but the idempotency
+token that created it still answers with its id. The submitted
 request is stored as ASCII JSON, so that what was sent (lone surrogates included) reads
 back exactly.
 
@@ -79,7 +82,10 @@ class Submitted:
 class JobStore:
     """Jobs and tokens in SQLite; ``StoreError`` when the file cannot serve as a store."""
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(
+        self, path: str | None = None, account_of: Callable[[str], str] = lambda key: key
+    ) -> None:
+        self._account = account_of
         self._lock = threading.Lock()
         if path and Path(path).is_dir():
             raise StoreError("it is a directory; give a file name inside it, e.g. jobs.db")
@@ -137,12 +143,13 @@ class JobStore:
                 if row:
                     return Submitted(row[0], replayed=True)
             (held,) = self._db.execute(
-                "SELECT COUNT(*) FROM jobs WHERE owner = ? AND deleted_at IS NULL", (owner,)
+                "SELECT COUNT(*) FROM jobs WHERE owner = ? AND deleted_at IS NULL",
+                (self._account(owner),),
             ).fetchone()
             refusal = admit(held)
             if refusal is not None:
                 return Submitted(None, refusal=refusal)
-            job_id = self._insert_job(owner, text, now)
+            job_id = self._insert_job(self._account(owner), text, now)
             if client_token is not None:
                 self._db.execute(
                     "INSERT INTO tokens (owner, token, job_id) VALUES (?, ?, ?)",
@@ -155,7 +162,7 @@ class JobStore:
             row = self._db.execute(
                 "SELECT job_id, request, created_at, terminated_at FROM jobs "
                 "WHERE job_id = ? AND owner = ? AND deleted_at IS NULL",
-                (job_id, owner),
+                (job_id, self._account(owner)),
             ).fetchone()
         if row is None:
             return None
@@ -166,20 +173,25 @@ class JobStore:
         return self._update(
             "UPDATE jobs SET terminated_at = COALESCE(terminated_at, ?) "
             "WHERE job_id = ? AND owner = ? AND deleted_at IS NULL",
-            (now, job_id, owner),
+            (now, job_id, self._account(owner)),
         )
 
     def delete(self, owner: str, job_id: str, now: float) -> bool:
         return self._update(
             "UPDATE jobs SET deleted_at = ? WHERE job_id = ? AND owner = ? AND deleted_at IS NULL",
-            (now, job_id, owner),
+            (now, job_id, self._account(owner)),
         )
+
+    def account(self, owner: str) -> str:
+        """The account whose jobs ``owner`` (the SecretId that signed) sees and changes."""
+        return self._account(owner)
 
     def count(self, owner: str) -> int:
         """Undeleted jobs of ``owner``."""
         with self._lock, _failing_as_store_error():
             (held,) = self._db.execute(
-                "SELECT COUNT(*) FROM jobs WHERE owner = ? AND deleted_at IS NULL", (owner,)
+                "SELECT COUNT(*) FROM jobs WHERE owner = ? AND deleted_at IS NULL",
+                (self._account(owner),),
             ).fetchone()
         return held
 

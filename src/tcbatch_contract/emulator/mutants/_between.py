@@ -135,7 +135,7 @@ def _token_after_fault(app: EmulatorApp) -> None:  # fmt: skip
     final_step = app.steps[step_names[-1]]
 
     def step(exchange: Any, app_: EmulatorApp) -> None:
-        caller.owner = app_.config.account_of(exchange.secret_id)
+        caller.owner = exchange.secret_id
         final_step(exchange, app_)
 
     app.steps[step_names[-1]] = step
@@ -205,7 +205,8 @@ def _quota_per_region(app: EmulatorApp) -> None:
 
         def in_region(held: int) -> Any:
             rows = store._db.execute(
-                "SELECT request FROM jobs WHERE owner = ? AND deleted_at IS NULL", (owner,)
+                "SELECT request FROM jobs WHERE owner = ? AND deleted_at IS NULL",
+                (store.account(owner),),
             ).fetchall()
             zones = [str(json.loads(r[0])["Placement"]["Zone"]) for r in rows]
             return admit(sum(1 for z in zones if z.rsplit("-", 1)[0] == region))
@@ -356,7 +357,7 @@ def _terminate_by_name(original: Handler, subject: Subject, owner: str, app: Emu
     request = _request_of(app, _job_id(subject)) or {}
     name = request.get("Job", {}).get("JobName")
     rows = _sql(app.store, "SELECT job_id, request FROM jobs WHERE owner = ? AND "
-                "deleted_at IS NULL", (owner,))  # fmt: skip
+                "deleted_at IS NULL", (app.store.account(owner),))  # fmt: skip
     for job_id, text in rows:
         if json.loads(text)["Job"].get("JobName") == name:
             app.store.terminate(owner, job_id, app.clock())
