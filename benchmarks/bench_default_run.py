@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_generate import _extract
+from bench_generate import _extract, publish
 
 ROW = re.compile(r"^\[\s*\d+/\d+\]\s+(\S+)\s+(\w+)\s+(\d+) cases")
 SUMMARY = re.compile(r"(\d+) cases, (\d+) requests in ([0-9.]+) s")
@@ -97,14 +97,14 @@ def main() -> None:
     lines.append(
         "Rules that judged fewer cases than at the base: " + (", ".join(fewer) or "none") + "."
     )
-    print("\n".join(lines))
-    if args.out:
-        args.out.write_text(
-            "# The default run beside a base revision\n\n"
-            f"`python benchmarks/bench_default_run.py --against {args.against} "
-            f"--rounds {args.rounds}`: the two alternate, each a fresh process; 2 cores, "
-            f"load average {os.getloadavg()[0]:.1f} at the end.\n\n" + "\n".join(lines) + "\n"
-        )
+    publish(
+        lines,
+        args.out,
+        "The default run beside a base revision",
+        f"`python benchmarks/bench_default_run.py --against {args.against} "
+        f"--rounds {args.rounds}`: the two alternate, each a fresh process; 2 cores, "
+        f"load average {os.getloadavg()[0]:.1f} at the end.",
+    )
 
 
 if __name__ == "__main__":

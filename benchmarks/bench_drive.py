@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench_generate import publish
 from tcbatch_contract.strategies import single_fault
 
 from tcbatch_contract.harness import determinism
@@ -93,16 +94,14 @@ def main() -> None:
             print(f"{family} done", file=sys.stderr)
     finally:
         determinism.MUTATOR_OFF = available
-    print("\n".join(lines))
-    if args.out:
-        args.out.write_text(
-            "# Examples drawn per case judged, with the span mutator on and off\n\n"
-            f"`python benchmarks/bench_drive.py --max-examples {args.max_examples} "
-            f"--seeds {args.seeds}`: every single-fault rule, seeds 0-{args.seeds - 1}, "
-            "a judge that sends nothing; both sides in one process, alternating.\n\n"
-            + "\n".join(lines)
-            + "\n"
-        )
+    publish(
+        lines,
+        args.out,
+        "Examples drawn per case judged, with the span mutator on and off",
+        f"`python benchmarks/bench_drive.py --max-examples {args.max_examples} "
+        f"--seeds {args.seeds}`: every single-fault rule, seeds 0-{args.seeds - 1}, "
+        "a judge that sends nothing; both sides in one process, alternating.",
+    )
 
 
 if __name__ == "__main__":

@@ -150,18 +150,23 @@ def main() -> None:
                 base.append(_run_worker(root, args.count, args.seed))
             here.append(_run_worker(None, args.count, args.seed))
             print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)
-    lines = _table(here, base, args.against)
+    publish(
+        _table(here, base, args.against),
+        args.out,
+        "Generation speed per family",
+        f"`python benchmarks/bench_generate.py --count {args.count} --seed {args.seed} "
+        f"--rounds {args.rounds}"
+        + (f" --against {args.against}" if args.against else "")
+        + "`: median of the rounds, each a fresh process, both sides alternating.",
+    )
+
+
+def publish(lines: list[str], out: Path | None, title: str, how: str) -> None:
+    """Print a benchmark's table; with ``out``, write it there as Markdown under
+    ``title``, after ``how`` (the command and the conditions it was measured in)."""
     print("\n".join(lines))
-    if args.out:
-        args.out.write_text(
-            "# Generation speed per family\n\n"
-            f"`python benchmarks/bench_generate.py --count {args.count} --seed {args.seed} "
-            f"--rounds {args.rounds}"
-            + (f" --against {args.against}" if args.against else "")
-            + "`: median of the rounds, each a fresh process, both sides alternating.\n\n"
-            + "\n".join(lines)
-            + "\n"
-        )
+    if out:
+        out.write_text(f"# {title}\n\n{how}\n\n" + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
