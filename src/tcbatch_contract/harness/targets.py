@@ -196,20 +196,19 @@ class ObservedTransport:
 
 
 @contextmanager
-def _interrupt_after_exchange() -> Iterator[list[int]]:
-    """Hold a Ctrl-C (on the main thread) until the block ends, then raise it; the block
-    gets the list of held signals (empty: none came, or none can be held here)."""
+def _interrupt_after_exchange() -> Iterator[None]:
+    """Hold a Ctrl-C (on the main thread) until the block ends, then raise it."""
     held: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        yield held
+        yield
         return
     previous = signal.getsignal(signal.SIGINT)
     if previous is not signal.default_int_handler:  # someone else handles Ctrl-C: leave it
-        yield held
+        yield
         return
     signal.signal(signal.SIGINT, lambda number, frame: held.append(number))
     try:
-        yield held
+        yield
     finally:
         signal.signal(signal.SIGINT, previous)
     if held:
