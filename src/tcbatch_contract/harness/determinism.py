@@ -19,8 +19,8 @@ duplicates themselves), and the driver sends each distinct fault once: measured 
 default run, 93% of the mutated examples repeated a fault already judged (2,642 of
 2,853), against 43% of the fresh ones, and they were two thirds of the 7,608 examples
 the run drew. Without them the run draws about half as many (3,600) and judges more
-distinct faults per rule. Shrinking and the example database never used it; the state machine's
-runs, outside a drive, keep it.
+distinct faults per rule. Shrinking and the example database never used it; the state
+machine's runs, outside a drive, keep it.
 """
 
 from __future__ import annotations
