@@ -21,13 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
+from random import Random
 from typing import Any
 
 from hypothesis import strategies as st
 
 from . import values as v
 from .choice import choice, ints
-from .filler import made, pooled
+from .filler import made
 from .tree import Ctx, Force, build_object, include
 
 RICH_TASKS = 4
@@ -36,8 +37,19 @@ SHAPES = ("none", "random", "chain", "diamond", "fan_out", "fan_in", "forest")
 
 _SIZE_CLASS = st.integers(0, 39).map(lambda n: 2 if n == 39 else 1 if n >= 36 else 0)
 _UNNAMED = v.coin(6)
-# a duplicate TaskName (B4) copies one of these: a pool as varied as a drawn name
-_TASK_NAME = pooled(v.task_name(), ("task name",), size=4096)
+
+
+def _made_task_name(r: Random) -> str:
+    """A TaskName as ``v.task_name()`` draws it: 1-12 characters (short ones more often),
+    or exactly 60, a short unit repeated. Made, not pooled: a duplicate name (B4) copies
+    one of these, so a pool as varied as a drawn name needs thousands of slots, and each
+    slot is a Hypothesis draw of its own in every process (about half a millisecond)."""
+    if r.random() < 0.5:
+        return "".join(r.choices(v.TASK_NAME_CHARS, k=min(r.randint(1, 12), r.randint(1, 12))))
+    return v.repeat_to("".join(r.choices(v.TASK_NAME_CHARS, k=r.randint(1, 6))), 60)
+
+
+_TASK_NAME = made(v.task_name(), _made_task_name)
 _NAME_LIST = st.lists(
     st.tuples(_UNNAMED, _TASK_NAME).map(lambda t: None if t[0] else t[1]), max_size=6
 )

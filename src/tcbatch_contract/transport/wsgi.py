@@ -10,6 +10,7 @@ a socket would carry, and the app runs in a worker thread so that a hanging app 
 from __future__ import annotations
 
 import io
+import queue
 import threading
 import time
 import traceback
@@ -39,12 +40,7 @@ class WsgiTransport:
         environ = self.environ(request)
         outcome: dict[str, Any] = {}
         start = time.monotonic()
-        worker = threading.Thread(
-            target=self._call, args=(environ, outcome), name="wsgi-transport", daemon=True
-        )
-        worker.start()
-        worker.join(timeout)
-        if worker.is_alive():
+        if not _Lane.run(lambda: self._call(environ, outcome), timeout):
             raise TransportError("timeout", f"the app did not answer within {timeout:.1f} s")
         if "status" not in outcome:
             raise TransportError("dropped", "the app returned without calling start_response")
@@ -114,3 +110,46 @@ class WsgiTransport:
                 headers={"content-type": "text/plain"},
                 body=f"the app raised:\n{text}".encode(errors="replace"),
             )
+
+
+class _Lane:
+    """A daemon thread that runs the app for one exchange at a time.
+
+    The app runs in a thread of its own so that a hanging app is a ``timeout``, not a hung
+    harness; starting a thread per exchange, though, costs more than a small app takes to
+    answer. So threads are kept: an exchange takes an idle lane (or starts one) and the
+    lane goes back to the idle ones when the app has returned. A lane whose app overran
+    its timeout comes back only once the app returns, and never blocks an exchange. Lanes
+    are shared by every transport of the process: there are never more of them than
+    exchanges that were ever in flight at once.
+    """
+
+    def __init__(self) -> None:
+        self._calls: queue.SimpleQueue[tuple[Callable[[], None], threading.Lock]] = (
+            queue.SimpleQueue()
+        )
+        threading.Thread(target=self._serve, name="wsgi-transport", daemon=True).start()
+
+    @classmethod
+    def run(cls, call: Callable[[], None], timeout: float) -> bool:
+        """Run ``call`` on a lane; False if it did not return within ``timeout`` seconds."""
+        try:
+            lane = _IDLE.pop()
+        except IndexError:
+            lane = cls()
+        done = threading.Lock()
+        done.acquire()
+        lane._calls.put((call, done))
+        return done.acquire(timeout=timeout)
+
+    def _serve(self) -> None:
+        while True:
+            call, done = self._calls.get()
+            try:
+                call()
+            finally:
+                done.release()
+                _IDLE.append(self)
+
+
+_IDLE: list[_Lane] = []  # lanes waiting for an exchange (list.pop/append are atomic)
