@@ -52,11 +52,14 @@ def one_run(import_root: Path | None) -> dict:
     if summary is None:
         raise SystemExit(f"no summary (exit {done.returncode}): {done.stderr[-400:]}")
     per_rule: dict[str, int] = {}
+    failed: set[str] = set()
     for line in done.stderr.splitlines():
         row = ROW.match(line)
         if row:
             per_rule[row[1]] = per_rule.get(row[1], 0) + int(row[3])
-    return {"wall": wall, "cpu": cpu, "cases": int(summary[1]), "rules": per_rule}
+            if row[2] not in ("pass", "skip"):
+                failed.add(f"{row[1]} ({row[2]})")
+    return {"wall": wall, "cpu": cpu, "cases": int(summary[1]), "rules": per_rule, "failed": failed}
 
 
 def main() -> None:
@@ -97,6 +100,11 @@ def main() -> None:
     lines.append(
         "Rules that judged fewer cases than at the base: " + (", ".join(fewer) or "none") + "."
     )
+    # a rule that errs on one side does less work there: the figures above are then uneven
+    for name, runs in ((args.against, base), ("now", here)):
+        failed = sorted(set().union(*(r["failed"] for r in runs)))
+        if failed:
+            lines.append(f"Rules that did not pass ({name}): {', '.join(failed)}.")
     publish(
         lines,
         args.out,

@@ -88,6 +88,10 @@ def _extract(rev: str, into: Path) -> Path:
         link = package / name
         if not link.exists():
             link.symlink_to(into / name, target_is_directory=True)
+    # where a wheel has it: found through the link, where the editable layout is not
+    shipped = into / "contracts" / "openapi.yaml"
+    if not shipped.exists():
+        shipped.write_bytes((into / "openapi.yaml").read_bytes())
     return into / "src"
 
 

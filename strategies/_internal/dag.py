@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from . import values as v
 from .choice import choice, ints
-from .filler import made
+from .filler import made, own
 from .tree import Ctx, Force, build_object, include
 
 RICH_TASKS = 4
@@ -54,12 +54,13 @@ _NAME_LIST = st.lists(
     st.tuples(_UNNAMED, _TASK_NAME).map(lambda t: None if t[0] else t[1]), max_size=6
 )
 _NAMED_LIST = st.lists(_TASK_NAME, max_size=6)
-# with a filler: which of the first tasks have no name (drawn), their names (filled)
-_UNNAMED_LIST = st.lists(_UNNAMED, max_size=6)
-_NAMED_FLAGS = st.lists(st.just(False), max_size=6)
-_SHAPE = st.sampled_from(SHAPES)
-_REPEAT = v.coin(5)
-_FLIP = st.booleans()
+# with a filler: how many first tasks (drawn); whether each has a name, and which (filled)
+_FIRST_TASKS = ints(0, 6)
+_UNNAMED_FILLED = made(own(_UNNAMED), lambda r: r.randrange(6) == 5)
+# drawn, or filled around a fault
+_SHAPE = made(own(st.sampled_from(SHAPES)), lambda r: r.choice(SHAPES))
+_REPEAT = made(own(v.coin(5)), lambda r: r.randrange(5) == 4)
+_FLIP = made(own(st.booleans()), lambda r: r.random() < 0.5)
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,10 @@ def draw_graph(
 ) -> Graph:
     """What :func:`task_graph` draws, drawn inside another draw (no strategy built).
 
-    With ``fill`` (a ``filler.Filler``), the first tasks' names and the parts of the
-    shape come from it; how many tasks there are, which have a name, the rank order and
-    the shape are still drawn.
+    With ``fill`` (a ``filler.Filler``), only how many tasks there are is drawn, so that
+    a failing case still shrinks to the smallest job; which tasks have a name, the
+    names, the rank order and the shape come from the filler, like the rest of the valid
+    job around a fault.
     """
     low = max(min_tasks, 2 if need_edges else 1)
     # the first tasks' names are a drawn list (the shrinker deletes a task with its
@@ -104,8 +106,10 @@ def draw_graph(
     if fill is None:
         drawn = draw(_NAMED_LIST if need_edges else _NAME_LIST)
     else:
-        flags = draw(_NAMED_FLAGS if need_edges else _UNNAMED_LIST)
-        drawn = [None if unnamed else fill(_TASK_NAME) for unnamed in flags]
+        drawn = [
+            None if not need_edges and fill(_UNNAMED_FILLED) else fill(_TASK_NAME)
+            for _ in range(draw(_FIRST_TASKS))
+        ]
     size = draw(_SIZE_CLASS)  # 0: small (most), 1: up to 40 tasks, 2: up to 300 (rare)
     extra = draw(ints(0, (0, 40, MAX_TASKS)[size] - len(drawn))) if size else 0
     extra = max(extra, low - len(drawn))
@@ -117,16 +121,17 @@ def draw_graph(
     named = [n for n in names if n is not None]
     # a rank order that is not the list order: rotated and maybe reversed (two draws
     # whatever the size, so the task count can shrink on its own)
-    turn = draw(ints(0, max(0, len(named) - 1)))
+    pick = fill or draw
+    turn = pick(ints(0, max(0, len(named) - 1)))
     order = named[turn:] + named[:turn]
-    if draw(_FLIP):
+    if pick(_FLIP):
         order.reverse()
-    shape = draw(_SHAPE)
-    edges = _shape_edges(fill or draw, shape, order)
+    shape = pick(_SHAPE)
+    edges = _shape_edges(pick, shape, order)
     if need_edges and not edges:
         edges = [(order[0], order[1])]
-    if edges and draw(_REPEAT):
-        edges.append(choice(draw, edges))
+    if edges and pick(_REPEAT):
+        edges.append(choice(pick, edges))
     return Graph(names, edges, shape)
 
 
@@ -199,7 +204,8 @@ def build_job(
 
     The first ``rich`` tasks and the forced one get a full drawn body (with ``rich`` 1 and
     a forced task, that task alone). ``fill`` (default ``draw``) draws the task bodies,
-    the names and the members of ``Job``; the graph and the forced task are drawn.
+    the names, the graph's shape, the compute environment and the members of ``Job``;
+    how many tasks there are and which one is forced are drawn.
     """
     force = force or {}
     graph = draw_graph(draw, min_tasks=min_tasks, need_edges="Dependences" in force, fill=fill)
@@ -208,8 +214,8 @@ def build_job(
     task_force = force.get("Tasks")
     forced_at = draw(ints(0, count - 1)) if task_force is not None else -1
     env: dict[str, Any]
-    if ctx.known_env_ids and draw(_FLIP):
-        env = {"EnvId": choice(draw, ctx.known_env_ids)}
+    if ctx.known_env_ids and fill(_FLIP):
+        env = {"EnvId": choice(fill, ctx.known_env_ids)}
     else:
         env = {"ComputeEnv": {"EnvData": {"InstanceType": "S1.SMALL1"}}}
     names = list(graph.names)
