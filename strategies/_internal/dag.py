@@ -204,8 +204,9 @@ def build_job(
 
     The first ``rich`` tasks and the forced one get a full drawn body (with ``rich`` 1 and
     a forced task, that task alone). ``fill`` (default ``draw``) draws the task bodies,
-    the names, the graph's shape, the compute environment and the members of ``Job``;
-    how many tasks there are and which one is forced are drawn.
+    the names, the graph's shape and the members of ``Job``; how many tasks there are,
+    which one is forced and the other tasks' compute environment are drawn (B7's faults
+    copy that environment: drawn, it varies from case to case as Hypothesis explores).
     """
     force = force or {}
     graph = draw_graph(draw, min_tasks=min_tasks, need_edges="Dependences" in force, fill=fill)
@@ -214,8 +215,8 @@ def build_job(
     task_force = force.get("Tasks")
     forced_at = draw(ints(0, count - 1)) if task_force is not None else -1
     env: dict[str, Any]
-    if ctx.known_env_ids and fill(_FLIP):
-        env = {"EnvId": choice(fill, ctx.known_env_ids)}
+    if ctx.known_env_ids and draw(_FLIP):
+        env = {"EnvId": choice(draw, ctx.known_env_ids)}
     else:
         env = {"ComputeEnv": {"EnvData": {"InstanceType": "S1.SMALL1"}}}
     names = list(graph.names)
