@@ -22,6 +22,7 @@ if __name__ != "tcbatch_contract.strategies":  # pragma: no cover - a checkout's
         "(install the project with `pip install -e .`)"
     )
 
+from . import pinning, pools
 from ._internal.case import Case, MultiFaultCase
 from ._internal.examples import documented_examples
 from ._internal.faults import any_single_fault, rule_fields, single_fault, single_fault_rules
@@ -37,6 +38,8 @@ __all__ = [
     "documented_examples",
     "generate",
     "multi_fault",
+    "pinning",
+    "pools",
     "rule_fields",
     "schema_fuzz",
     "single_fault",

@@ -1,15 +1,8 @@
-"""The same seed draws the same cases, whichever modules happen to be loaded.
+"""How the harness draws: from the seed and the strategies only, and without repeats.
 
-Hypothesis mixes into its draws, now and then, constants it collects from the source of
-the "local" (not installed) modules loaded in the process. What a seed draws then depends
-on how the package is installed (an editable checkout is local, a wheel is not) and on
-which modules a run loaded (a run against the emulator loads the emulator's; a replay
-does not); and any edit anywhere in the code changes it. A harness run must draw the same
-cases from the same seed for a recording to be replayable, so while it draws, that pool
-is empty: only the strategies and the seed decide.
-
-This reaches into one private corner of Hypothesis; if that corner moves, drawing goes on
-unchanged and :data:`PINNED` says the pool could not be emptied.
+A run draws with Hypothesis's pool of constants from the loaded modules emptied
+(:func:`fixed_generation`, from ``strategies.pinning``: see there why), so that the same seed draws
+the same cases whichever modules are loaded and however the package is installed.
 
 A drive also draws without Hypothesis's span mutator (:func:`without_span_mutation`).
 After each new example, the generate phase runs up to five more that copy one part of the
@@ -30,49 +23,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..strategies.pinning import PINNED, fixed_generation
+
+__all__ = ["MUTATOR_OFF", "PINNED", "fixed_generation", "without_span_mutation"]
+
 try:
     from hypothesis.internal.conjecture import engine as _engine
-    from hypothesis.internal.conjecture import providers as _providers
 
-    _EMPTY: Any = _providers.Constants()
-    PINNED = callable(getattr(_providers, "_get_local_constants", None)) and hasattr(
-        _providers, "CONSTANTS_CACHE"
-    )
     MUTATOR_OFF = callable(getattr(_engine.ConjectureRunner, "generate_mutations_from", None))
-except (ImportError, AttributeError, TypeError):  # pragma: no cover - another Hypothesis
-    _providers = _engine = None
-    PINNED = MUTATOR_OFF = False
+except (ImportError, AttributeError):  # pragma: no cover - another Hypothesis
+    _engine = None
+    MUTATOR_OFF = False
 
 _lock = threading.Lock()
-_depth = 0
-_original: Any = None
-
-
-def _no_local_constants() -> Any:
-    return _EMPTY
-
-
-@contextmanager
-def fixed_generation() -> Iterator[None]:
-    """Draw without constants taken from the loaded modules (re-entrant, thread-safe)."""
-    global _depth, _original
-    if not PINNED:
-        yield
-        return
-    with _lock:
-        if _depth == 0:
-            _original = _providers._get_local_constants
-            _providers._get_local_constants = _no_local_constants
-            _providers.CONSTANTS_CACHE.cache.clear()
-        _depth += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                _providers._get_local_constants = _original
-                _providers.CONSTANTS_CACHE.cache.clear()
 
 
 _here = threading.local()  # .off: how deep this thread is inside without_span_mutation

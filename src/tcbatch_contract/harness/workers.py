@@ -13,7 +13,9 @@ form judge saw (answers, breaches, and the RequestIds, so that a RequestId reuse
 processes is still caught), whether the target pushed back, and the jobs a check created
 and did not delete (the parent deletes them at the end, also after Ctrl-C). Progress is
 printed by the parent only. Workers ignore SIGINT: the parent asks them to stop through an
-event and waits for the jobs they hold.
+event and waits for the jobs they hold. The pool slots a check drew travel back with its
+outcome, and the parent passes every slot it knows with each check it hands out
+(``strategies.pools``), so that a slot is drawn about once per run, not once per process.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..strategies.pools import fresh_slots, known_slots, learn_slots
 from .checks.response_form import RULE as RESPONSE_FORM
 from .model import Check, Failure, RuleResult, RunSettings
 
@@ -109,6 +112,7 @@ class Outcome:
     pushed_back: int = 0
     created_jobs: list[str] = field(default_factory=list)  # created and still not deleted
     gone: str | None = None  # why the target could no longer be reached, if it could not
+    slots: dict[Any, Any] = field(default_factory=dict)  # pool slots drawn by this worker
 
 
 def check_key(check: Check) -> str:
@@ -148,8 +152,10 @@ def _start(spec: Any, share: int, stop: Any) -> None:
     threading.Thread(target=watch, name="stop-watch", daemon=True).start()
 
 
-def _run(key: str, settings: RunSettings) -> Outcome:
-    """Run one check in this worker; what the parent needs of it."""
+def _run(key: str, settings: RunSettings, slots: dict[Any, Any]) -> Outcome:
+    """Run one check in this worker, knowing the pool ``slots`` other processes drew;
+    what the parent needs of it."""
+    learn_slots(slots)
     runner, targets = _worker["runner"], _worker["targets"]
     check = _worker["checks"][key]
     runner.settings = settings
@@ -163,6 +169,7 @@ def _run(key: str, settings: RunSettings) -> Outcome:
     fresh = [i for i in dict.fromkeys(observer.seen_ids if observer else ()) if i not in reported]
     reported.update(fresh)
     outcome = Outcome(key, result, request_ids=fresh, created_jobs=sorted(targets.created_jobs))
+    outcome.slots = fresh_slots()
     if runner.gone is not None:
         outcome.gone = runner.gone.detail
     if observer is not None:
@@ -211,7 +218,10 @@ class WorkerPool:
             while queue and len(self._in_flight) < self.limit and not self.stop.is_set():
                 check = queue.pop(0)
                 started(check)
-                self._in_flight[self._pool.submit(_run, check_key(check), settings)] = check
+                # every slot drawn so far, here or in a worker: drawing one takes ~100 times
+                # longer than passing it on
+                future = self._pool.submit(_run, check_key(check), settings, known_slots())
+                self._in_flight[future] = check
             if not self._in_flight:
                 break
             done, _ = concurrent.futures.wait(
@@ -220,6 +230,7 @@ class WorkerPool:
             for future in done:
                 check = self._in_flight.pop(future)
                 outcome = future.result()
+                learn_slots(outcome.slots)
                 if outcome.pushed_back and not self.pushed_back:
                     self.pushed_back, self.limit = True, 1  # never N times a pushed-back rate
                 finished(check, outcome)
