@@ -73,3 +73,19 @@ def test_an_app_that_raises_answers_500_and_the_thread_serves_on() -> None:
     assert first.status == 500 and b"boom" in first.body
     assert second.status == 200
     assert threading.current_thread().name not in calls  # never in the caller's thread
+
+
+def test_an_app_that_exits_is_a_dropped_exchange_and_the_next_one_is_answered() -> None:
+    calls: list[int] = []
+
+    def app(environ, start_response):
+        calls.append(1)
+        if len(calls) == 1:
+            raise SystemExit(3)
+        return answering(environ, start_response)
+
+    transport = WsgiTransport(app)
+    with pytest.raises(TransportError) as caught:
+        transport.send(REQUEST, timeout=5)
+    assert caught.value.kind == "dropped"
+    assert transport.send(REQUEST, timeout=5).status == 200

@@ -147,6 +147,8 @@ class _Lane:
             call, done = self._calls.get()
             try:
                 call()
+            except BaseException:  # SystemExit from an app: no answer, and the lane lives on
+                pass
             finally:
                 done.release()
                 _IDLE.append(self)
