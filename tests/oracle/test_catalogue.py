@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import pickle
 import re
+import subprocess
+import sys
 from typing import Any
 
 import jsonschema
@@ -302,3 +305,20 @@ def test_consistency_catches_a_clarification_citing_an_unknown_vector() -> None:
     doc = document()
     doc["clarifications"][0]["vectors"].append("B99-nothing")
     assert any("B99-nothing" in p for p in catalogue.check(doc))
+
+
+def test_a_catalogue_loaded_in_another_process_is_adopted_as_it_came() -> None:
+    code = "import pickle, sys; from tcbatch_contract import catalogue\n"
+    code += "sys.stdout.buffer.write(pickle.dumps(catalogue.load()))"
+    loaded = pickle.loads(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout
+    )
+    here = catalogue.load()
+    try:
+        catalogue.adopt(loaded)
+        assert catalogue.load() is loaded
+        assert catalogue.rules() == list(here.rules)
+        assert catalogue.vectors() == list(here.vectors())
+    finally:
+        catalogue.adopt(here)
+    assert catalogue.load() is here

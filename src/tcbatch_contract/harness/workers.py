@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import catalogue
 from ..strategies.pools import fresh_slots, known_slots, learn_slots
 from .checks.response_form import RULE as RESPONSE_FORM
 from .model import Check, Failure, RuleResult, RunSettings
@@ -133,9 +134,11 @@ def portable_keys() -> set[str]:
 _worker: dict[str, Any] = {}
 
 
-def _start(spec: Any, share: int, stop: Any) -> None:
-    """Worker initialiser: the target, the checks, a runner, and a watcher for ``stop``."""
+def _start(spec: Any, share: int, stop: Any, loaded: Any) -> None:
+    """Worker initialiser: the target, the checks, a runner, and a watcher for ``stop``;
+    ``loaded`` is the catalogue as the parent loaded it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    catalogue.adopt(loaded)
     from .runner import Runner, all_checks, catalogue_rules
     from .targets import TargetFactory
 
@@ -193,7 +196,10 @@ class WorkerPool:
         self.pushed_back = False
         portable = dataclasses.replace(spec, transport=None)
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start, initargs=(portable, share, self.stop)
+            workers,
+            mp_context=context,
+            initializer=_start,
+            initargs=(portable, share, self.stop, catalogue.load()),
         )
         self._in_flight: dict[concurrent.futures.Future[Outcome], Check] = {}
         # Start every worker now (imports, the target, the checks), so that a time budget
