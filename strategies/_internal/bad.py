@@ -103,7 +103,7 @@ def bad_task_name() -> st.SearchStrategy[str]:
     """Empty, or 1-60 code points with a character outside ``[A-Za-z0-9_-]`` (B4)."""
     outside = st.one_of(
         st.sampled_from((" ", ".", "/", "+", "\n", "\x00", *LOOKALIKES)),
-        st.characters(exclude_categories=("Cs",), exclude_characters=v.TASK_NAME_CHARS),
+        v.any_char_but(v.TASK_NAME_CHARS),
     )
     return st.just("") | _with_one_of(st.text(v.TASK_NAME_CHARS, max_size=59), outside, 60)
 
@@ -282,7 +282,7 @@ def bad_client_token() -> st.SearchStrategy[str]:
     printable = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
     outside = st.one_of(
         st.sampled_from((" ", "\t", "\x7f", "\x00", "\n", "\u00e9", "\U0001f600", "\u3000")),
-        st.characters(exclude_categories=("Cs",), exclude_characters=_PRINTABLE_ASCII),
+        v.any_char_but(_PRINTABLE_ASCII),
     )
     return st.one_of(
         st.just(""),
@@ -309,7 +309,7 @@ def bad_password() -> st.SearchStrategy[str]:
     )
     foreign = _with_one_of(
         v.password().map(lambda p: p[:15]),
-        st.characters(exclude_categories=("Cs",), exclude_characters=allowed),
+        v.any_char_but(allowed),
         16,
     )
     variants = st.sampled_from([near, one_class, wrong_length, foreign])  # each as likely

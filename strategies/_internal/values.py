@@ -82,15 +82,24 @@ BUSINESS_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
 ANY_CHAR = st.characters(exclude_categories=("Cs",))
 ASTRAL = st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF, exclude_categories=("Cs",))
 MULTIBYTE = st.characters(min_codepoint=0x80, max_codepoint=0xFFFF, exclude_categories=("Cs",))
-#: What ``str.isspace`` (and so the contract's ``\s``) calls whitespace beyond the Unicode
-#: separators (Zs, Zl, Zp): nine controls and NEL.
+#: The Unicode separators, and what else ``str.isspace`` (and so the contract's ``\s``)
+#: calls whitespace: nine controls and NEL.
+SEPARATORS = ("Zs", "Zl", "Zp")
 SPACE_CONTROLS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85"
-#: Characters that are not whitespace (``str.isspace``). Said as categories and characters,
-#: not as a filter, so that Hypothesis draws them from intervals: a filtered character is
-#: drawn by trial and costs a remote path four times as much.
-NON_SPACE = st.characters(
-    exclude_categories=("Cs", "Zs", "Zl", "Zp"), exclude_characters=SPACE_CONTROLS
-)
+
+
+def any_char_but(excluded: str = "", categories: tuple[str, ...] = ()) -> st.SearchStrategy[str]:
+    """``ANY_CHAR`` without the characters ``excluded`` and the Unicode ``categories``.
+
+    Said as categories and characters, not as a filter, so that Hypothesis draws them from
+    intervals: a filtered character is drawn by trial, which made a remote path cost four
+    times as much.
+    """
+    return st.characters(exclude_categories=("Cs", *categories), exclude_characters=excluded)
+
+
+#: Characters that are not whitespace (``str.isspace``).
+NON_SPACE = any_char_but(SPACE_CONTROLS, SEPARATORS)
 #: Characters of a local path: no Unicode control characters (Cc).
 NO_CONTROL = st.characters(exclude_categories=("Cs", "Cc"))
 
@@ -221,9 +230,7 @@ def password() -> st.SearchStrategy[str]:
 
 
 #: Characters of a remote path's host: neither whitespace nor ``/``.
-_HOST_CHARS = st.characters(
-    exclude_categories=("Cs", "Zs", "Zl", "Zp"), exclude_characters=SPACE_CONTROLS + "/"
-)
+_HOST_CHARS = any_char_but(SPACE_CONTROLS + "/", SEPARATORS)
 
 
 @cache

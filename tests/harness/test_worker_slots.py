@@ -51,7 +51,7 @@ def test_a_slot_drawn_in_another_process_is_the_one_drawn_here() -> None:
     assert {k: here[k] for k in shared} == {k: there[k] for k in shared}
 
 
-def test_learnt_slots_are_not_drawn_again_and_not_handed_on_as_fresh() -> None:
+def test_learnt_slots_are_held_and_drawing_known_slots_hands_nothing_on() -> None:
     generate(single_fault("B21"), 4, 1)
     fresh_slots()  # forget what this process drew so far
     learn_slots({("a pool nobody draws", 0): "learnt"})

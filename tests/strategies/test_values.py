@@ -14,7 +14,7 @@ def test_space_controls_and_the_separators_are_exactly_what_isspace_calls_whites
     said = {
         chr(c)
         for c in range(sys.maxunicode + 1)
-        if chr(c) in v.SPACE_CONTROLS or unicodedata.category(chr(c)) in ("Zs", "Zl", "Zp")
+        if chr(c) in v.SPACE_CONTROLS or unicodedata.category(chr(c)) in v.SEPARATORS
     }
     assert said == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
 

@@ -1,8 +1,9 @@
 """How the harness draws: from the seed and the strategies only, and without repeats.
 
 A run draws with Hypothesis's pool of constants from the loaded modules emptied
-(:func:`fixed_generation`, from ``strategies.pinning``: see there why), so that the same seed draws
-the same cases whichever modules are loaded and however the package is installed.
+(:func:`fixed_generation`, from ``strategies.pinning``: see there why), so that the same
+seed draws the same cases whichever modules are loaded and however the package is
+installed.
 
 A drive also draws without Hypothesis's span mutator (:func:`without_span_mutation`).
 After each new example, the generate phase runs up to five more that copy one part of the
@@ -35,9 +36,7 @@ except (ImportError, AttributeError):  # pragma: no cover - another Hypothesis
     _engine = None
     MUTATOR_OFF = False
 
-_lock = threading.Lock()
-
-
+_lock = threading.Lock()  # installs the switch once
 _here = threading.local()  # .off: how deep this thread is inside without_span_mutation
 _installed = False
 
