@@ -83,20 +83,20 @@ def test_a_check_run_again_in_either_worker_draws_no_slot(tmp_path: Path) -> Non
     settings = RunSettings(max_examples=6, seed=3, shrink_seconds=None)
     outcomes: list[tuple[str, Outcome]] = []
 
-    def finished(check: Any, outcome: Outcome) -> None:
-        outcomes.append((check.rule, outcome))
+    def finished(item: Any, outcome: Outcome) -> None:
+        outcomes.append((item[0].rule, outcome))
 
     fresh_slots()
     pool = WorkerPool(_setup(tmp_path), 2, share=1)
     try:
         # first alone, so that its slots are known before the next ones are handed out
-        pool.run([checks["B21"]], settings, started=lambda c: None, finished=finished)
+        pool.run([(checks["B21"], settings)], started=lambda item: None, finished=finished)
         drawn_first = outcomes[0][1].slots
         assert drawn_first
         assert drawn_first.items() <= known_slots().items()  # the parent learnt them
         # then again, twice at once: in both workers, whichever ran it first
-        again = [checks["B21"], checks["B21"]]
-        pool.run(again, settings, started=lambda c: None, finished=finished)
+        again = [(checks["B21"], settings)] * 2
+        pool.run(again, started=lambda item: None, finished=finished)
     finally:
         pool.close()
     assert [rule for rule, _ in outcomes] == ["B21", "B21", "B21"]

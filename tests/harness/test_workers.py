@@ -21,9 +21,10 @@ from tcbatch_contract.emulator import EmulatorConfig, make_app, mutants
 from tcbatch_contract.harness.model import RunReport, RunSettings, Status
 from tcbatch_contract.harness.report.console import Progress
 from tcbatch_contract.harness.runner import Runner, all_checks, catalogue_rules
-from tcbatch_contract.harness.scheduling import worker_count
+from tcbatch_contract.harness.driver import fold_digests
+from tcbatch_contract.harness.scheduling import round_seed, worker_count
 from tcbatch_contract.harness.targets import TargetFactory, TargetSetup
-from tcbatch_contract.harness.workers import EmulatorRecipe, HttpRecipe
+from tcbatch_contract.harness.workers import EmulatorRecipe, HttpRecipe, WorkerPool
 from tcbatch_contract.profile import TargetProfile
 from tcbatch_contract.transport import Credential, WsgiTransport
 
@@ -156,6 +157,57 @@ def test_a_timed_run_draws_round_after_round_and_stops(tmp_path: Path, workers: 
     assert elapsed < 2 * budget + 60.0  # generous: start-up, and the case each check was on
     assert sorted(progress_rules(text)) == sorted(selected)  # later rounds: one line each
     assert f"round {runner.rounds} done" in text
+
+
+def test_a_timed_run_starts_the_next_round_while_the_last_check_of_a_round_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three checks on two workers: a round's last check leaves one worker free, which
+    takes the next round's first check at once; the report merges rounds in their order."""
+    events: list[tuple[str, str, int, float]] = []  # (event, rule, seed, when)
+    digests: dict[str, list[tuple[int, str]]] = {}  # rule -> (round, digest) as reported
+    real_run = WorkerPool.run
+
+    def watched(pool: WorkerPool, items: Any, *, started: Any, finished: Any, **kw: Any) -> None:
+        def on_start(item: Any) -> None:
+            events.append(("start", item[0].rule, item[1].seed, time.monotonic()))
+            started(item)
+
+        def on_finish(item: Any, outcome: Any) -> None:
+            events.append(("finish", item[0].rule, item[1].seed, time.monotonic()))
+            result = outcome.result
+            if result is not None and result.cases:
+                number = seeds.index(item[1].seed)
+                digests.setdefault(result.rule, []).append((number, result.digest))
+            finished(item, outcome)
+
+        real_run(pool, items, started=on_start, finished=on_finish, **kw)
+
+    seeds = [round_seed(7, n) for n in range(1000)]
+    monkeypatch.setattr(WorkerPool, "run", watched)
+    selected = {"S3", "B6", "B1"}
+    report, text, runner = run(
+        spec_for(tmp_path), workers=2, selected=selected, examples=2, max_seconds=12.0
+    )
+    assert runner.rounds >= 2, text
+    round_of = lambda seed: seeds.index(seed)  # noqa: E731
+    ends = {}  # round -> when its last check finished
+    for event, _, seed, when in events:
+        if event == "finish":
+            ends[round_of(seed)] = max(ends.get(round_of(seed), 0.0), when)
+    early = [
+        (round_of(seed), when)
+        for event, _, seed, when in events
+        if event == "start" and round_of(seed) - 1 in ends and when < ends[round_of(seed) - 1]
+    ]
+    assert early, "every round waited for the one before to end"
+    for result in report.results:
+        if result.rule in selected:
+            in_order = sorted(digests[result.rule])
+            folded = ""
+            for _, digest in in_order:
+                folded = fold_digests(folded, digest)
+            assert result.digest == folded, result.rule
 
 
 def test_workers_share_a_rate_limit_and_stay_below_the_job_quota(tmp_path: Path) -> None:

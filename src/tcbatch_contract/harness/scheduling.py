@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import zlib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..transport import TransportError
@@ -69,10 +70,12 @@ class Scheduling:
         if pool is not None:
             # The longest checks first, so that no worker is left alone with one at the end
             # of a round; results are still gathered in plan order.
-            remote = [c for c in checks if id(c) in self._portable]
-            remote.sort(key=lambda c: getattr(c, "weight", 1), reverse=True)
+            remote = _longest_first(c for c in checks if id(c) in self._portable)
             pool.run(
-                remote, settings, started=self._started, finished=finished, until=settings.time_up
+                ((c, settings) for c in remote),
+                started=lambda item: self._started(item[0]),
+                finished=lambda item, outcome: finished(item[0], outcome),
+                until=settings.time_up,
             )
         for check in checks:  # all of them, or those only this process can build
             if id(check) in done or (pool is not None and id(check) in self._portable):
@@ -111,13 +114,16 @@ class Scheduling:
         self, checks: list[Check], results: list[RuleResult], pool: Any
     ) -> list[RuleResult]:
         """Further rounds of the checks that draw cases, while the time budget lasts."""
-        out: list[RuleResult] = []
         base = self.settings
         if base.deadline is None:
-            return out
+            return []
         settled = {r.rule for r in results if r.status is not Status.PASS}
+        drawing = [c for c in checks if _draws(c)]
+        if pool is not None and all(id(c) in self._portable for c in drawing):
+            return self._streamed_rounds(drawing, results, settled, pool)
+        out: list[RuleResult] = []
         while not base.time_up() and not self.stop.is_set():
-            again = [c for c in checks if _draws(c) and c.rule not in settled]
+            again = [c for c in drawing if c.rule not in settled]
             if not again:
                 break
             seed = round_seed(base.seed, self.rounds)
@@ -125,11 +131,70 @@ class Scheduling:
             self.rounds += 1
             settled |= {r.rule for r in found if r.status is not Status.PASS}
             out += found
-            if self.progress is not None and hasattr(self.progress, "note"):
-                cases = sum(r.cases for r in results + out)
-                self.progress.note(f"round {self.rounds} done: {cases} cases so far")
+            self._round_done(self.rounds, results + out)
         self.settings = base
         return out
+
+    def _streamed_rounds(
+        self, checks: list[Check], earlier: list[RuleResult], settled: set[str], pool: Any
+    ) -> list[RuleResult]:
+        """Rounds 1, 2, ... in the workers with no wait between them.
+
+        Waiting for a round's last check would leave the other workers idle while it ends
+        (with three checks on two workers, a third of the time); instead a worker that
+        falls free takes the next round's first check at once. Each check of round ``n``
+        still draws from that round's seed, and the results are merged in (round, plan)
+        order, so a run's report does not depend on which worker finished first; only how
+        far the last rounds got depends on the time budget, as with rounds one by one.
+        ``self.rounds`` counts the rounds all of whose checks ran.
+        """
+        base = self.settings
+        order = {id(c): i for i, c in enumerate(checks)}
+        longest = _longest_first(checks)
+        found: list[tuple[int, int, RuleResult]] = []
+        left: dict[int, int] = {}  # round -> its checks not yet finished (or skipped)
+        seeded: dict[int, tuple[int, RunSettings]] = {}  # id(settings) -> (round, settings)
+
+        def one_less(number: int) -> None:
+            left[number] -= 1
+            if not left[number]:
+                self.rounds += 1
+                self._round_done(self.rounds, earlier + [r for _, _, r in found])
+
+        def items() -> Iterator[tuple[Check, RunSettings]]:
+            number = self.rounds
+            while True:
+                again = [c for c in longest if c.rule not in settled]
+                if not again:
+                    return
+                settings = dataclasses.replace(base, seed=round_seed(base.seed, number))
+                seeded[id(settings)] = (number, settings)
+                left[number] = len(again)
+                for check in again:
+                    if check.rule in settled:  # it failed in an earlier round meanwhile
+                        one_less(number)
+                        continue
+                    yield check, settings
+                number += 1
+
+        def finished(item: tuple[Check, RunSettings], outcome: Any) -> None:
+            check, settings = item
+            number = seeded[id(settings)][0]
+            result = self._absorb(check, outcome)
+            if result is not None and not _cut_short(result, settings):
+                found.append((number, order[id(check)], result))
+                if result.status is not Status.PASS:
+                    settled.add(result.rule)
+            one_less(number)
+
+        pool.run(items(), started=lambda item: None, finished=finished, until=base.time_up)
+        self.settings = base
+        return [result for _, _, result in sorted(found, key=lambda f: f[:2])]
+
+    def _round_done(self, rounds: int, results: list[RuleResult]) -> None:
+        if self.progress is not None and hasattr(self.progress, "note"):
+            cases = sum(r.cases for r in results)
+            self.progress.note(f"round {rounds} done: {cases} cases so far")
 
     def _started(self, check: Check) -> None:
         if self.progress is not None and self.rounds == 0:
@@ -243,6 +308,10 @@ def _cut_short(result: RuleResult, settings: RunSettings) -> bool:
         and result.status is Status.ERROR
         and not result.harness_errors
     )
+
+
+def _longest_first(checks: Iterable[Check]) -> list[Check]:
+    return sorted(checks, key=lambda c: getattr(c, "weight", 1), reverse=True)
 
 
 def _draws(check: Check) -> bool:

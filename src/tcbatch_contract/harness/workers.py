@@ -26,7 +26,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,52 +201,56 @@ class WorkerPool:
             initializer=_start,
             initargs=(portable, share, self.stop, catalogue.load()),
         )
-        self._in_flight: dict[concurrent.futures.Future[Outcome], Check] = {}
+        self._in_flight: dict[concurrent.futures.Future[Outcome], Any] = {}
         # Start every worker now (imports, the target, the checks), so that a time budget
         # counts drawing, not start-up.
         concurrent.futures.wait([self._pool.submit(os.getpid) for _ in range(workers)])
 
     def run(
         self,
-        checks: list[Check],
-        settings: RunSettings,
+        items: Iterable[tuple[Check, RunSettings]],
         *,
-        started: Callable[[Check], None],
-        finished: Callable[[Check, Outcome], None],
+        started: Callable[[tuple[Check, RunSettings]], None],
+        finished: Callable[[tuple[Check, RunSettings], Outcome], None],
         until: Callable[[], bool] = lambda: False,
     ) -> None:
-        """Run ``checks`` in the workers; ``finished`` is called in the parent as each ends.
-        Once ``until()`` is true, no further check is started."""
-        queue = list(checks)
-        while queue or self._in_flight:
-            if until():
-                queue.clear()
-            while queue and len(self._in_flight) < self.limit and not self.stop.is_set():
-                check = queue.pop(0)
-                started(check)
+        """Run each (check, settings) of ``items`` in the workers; ``finished`` is called in
+        the parent as each ends. ``items`` is read only as workers fall free, so a generator
+        can decide the next check from the results so far. Once ``until()`` is true, no
+        further check is started."""
+        pending = iter(items)
+        in_flight: dict[concurrent.futures.Future[Outcome], tuple[Check, RunSettings]] = {}
+        self._in_flight = in_flight
+        while True:
+            while len(in_flight) < self.limit and not until() and not self.stop.is_set():
+                item = next(pending, None)
+                if item is None:
+                    break
+                started(item)
+                check, settings = item
                 # every slot drawn so far, here or in a worker: drawing one takes ~100 times
                 # longer than passing it on
                 future = self._pool.submit(_run, check_key(check), settings, known_slots())
-                self._in_flight[future] = check
-            if not self._in_flight:
+                in_flight[future] = item
+            if not in_flight:
                 break
             done, _ = concurrent.futures.wait(
-                self._in_flight, timeout=0.25, return_when=concurrent.futures.FIRST_COMPLETED
+                in_flight, timeout=0.25, return_when=concurrent.futures.FIRST_COMPLETED
             )
             for future in done:
-                check = self._in_flight.pop(future)
+                item = in_flight.pop(future)
                 outcome = future.result()
                 learn_slots(outcome.slots)
                 if outcome.pushed_back and not self.pushed_back:
                     self.pushed_back, self.limit = True, 1  # never N times a pushed-back rate
-                finished(check, outcome)
+                finished(item, outcome)
 
     def interrupt(self, finished: Callable[[Check, Outcome], None]) -> None:
         """Ask the workers to stop; gather what the running checks left (jobs above all)."""
         self.stop.set()
         done, _ = concurrent.futures.wait(self._in_flight, timeout=STOP_GRACE_SECONDS)
         for future in done:
-            check = self._in_flight.pop(future)
+            check, _ = self._in_flight.pop(future)
             try:
                 finished(check, future.result())
             except Exception:  # a broken worker: its jobs are still in the shared store
