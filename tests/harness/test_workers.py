@@ -18,10 +18,10 @@ import pytest
 from tcbatch_contract.cli import main
 from tcbatch_contract.cli.run import parse_duration
 from tcbatch_contract.emulator import EmulatorConfig, make_app, mutants
+from tcbatch_contract.harness.driver import fold_digests
 from tcbatch_contract.harness.model import RunReport, RunSettings, Status
 from tcbatch_contract.harness.report.console import Progress
 from tcbatch_contract.harness.runner import Runner, all_checks, catalogue_rules
-from tcbatch_contract.harness.driver import fold_digests
 from tcbatch_contract.harness.scheduling import round_seed, worker_count
 from tcbatch_contract.harness.targets import TargetFactory, TargetSetup
 from tcbatch_contract.harness.workers import EmulatorRecipe, HttpRecipe, WorkerPool
