@@ -1,7 +1,8 @@
 """Checks in worker processes, and timed runs: the same cases and verdicts as one process.
 
-Each run here is the embedded emulator over a SQLite file, rebuilt in every worker process
-(spawned, so the test process's state does not leak into them), with real signatures.
+Each run here is the embedded emulator over a SQLite file, rebuilt in every worker process,
+with real signatures. Workers start as a run starts them: forked from a process that runs
+no other thread, spawned from one that does (a pytest-xdist worker).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import io
 import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -257,6 +260,52 @@ def test_the_command_runs_two_workers_and_prints_each_rule_once(
     assert code == 0, out + err
     assert sorted(progress_rules(err)) == ["B30", "B6", "P7", "S3"]
     assert "5 rules: 5 pass" in out  # with RESPONSE-FORM
+
+
+START_METHOD = """
+import sys, threading, time
+from tcbatch_contract.emulator import EmulatorConfig, make_app
+from tcbatch_contract.harness.workers import start_method
+from tcbatch_contract.transport import WireRequest, WsgiTransport
+
+transport = WsgiTransport(make_app(EmulatorConfig()))
+ask = lambda: transport.send(WireRequest("GET", headers=[("Host", transport.host)]), 5.0).status
+ask()  # the exchange leaves an idle thread behind
+print(threading.active_count(), start_method(), threading.active_count(), ask())
+threading.Thread(target=time.sleep, args=(3,), daemon=True).start()
+print(start_method())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_workers_fork_only_from_a_process_that_runs_no_other_thread() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", START_METHOD], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    # the idle transport thread is ended before the fork; the next exchange starts another
+    assert first.split() == ["2", "fork", "1", "200"]
+    assert second == "spawn"  # a thread it does not know of
+
+
+def test_forked_and_one_process_runs_draw_the_same_cases(tmp_path: Path) -> None:
+    """The command as a user runs it (forked workers on Linux): the same digests per rule.
+    (The EnvId is fixed: by default each run of the embedded emulator makes its own.)"""
+    digests = []
+    for workers in ("1", "2"):
+        report = tmp_path / f"w{workers}.md"
+        done = subprocess.run(
+            [sys.executable, "-m", "tcbatch_contract", "run", "--workers", workers,
+             "--rules", "S3,B6,B20,VALID,P7", "--max-examples", "4", "--seed", "5",
+             "--known-env-id", "env-workers1", "--report", str(report)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        rows = re.findall(r"^\| (\S+) \| `?([0-9a-f]{16})`? \|", report.read_text(), re.M)
+        digests.append(rows)
+    assert [rule for rule, _ in digests[0]] == ["S3", "B6", "B20", "VALID"]  # P7 draws nothing
+    assert digests[0] == digests[1]
 
 
 def test_ctrl_c_stops_the_workers_and_deletes_every_job_they_created(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ import dataclasses
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,25 @@ def usable_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def start_method() -> str:
+    """How worker processes start: ``fork`` where that is safe, else ``spawn``.
+
+    A spawned worker imports the package, Hypothesis and the emulator afresh (about a
+    second of CPU each, and the run waits for it); a forked one starts with everything the
+    parent loaded, its pool slots included. Forking is safe only in a process that runs
+    no other thread (one could hold a lock the child then waits on forever), and only on
+    Linux (macOS's system libraries do not survive a fork). So the in-process transport's
+    idle threads are ended first, and any other thread, say a server the run started or a
+    test runner's, means ``spawn``.
+    """
+    if sys.platform != "linux":
+        return "spawn"
+    from ..transport.wsgi import retire_idle_lanes
+
+    retire_idle_lanes()
+    return "fork" if threading.active_count() == 1 else "spawn"
 
 
 @dataclass(frozen=True)
@@ -190,7 +210,7 @@ class WorkerPool:
     """N worker processes for one run; hands out checks, at most one per process."""
 
     def __init__(self, spec: Any, workers: int, *, share: int) -> None:
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.get_context(start_method())
         self.stop = context.Event()
         self.limit = workers  # checks in flight; 1 once the target pushed back
         self.pushed_back = False

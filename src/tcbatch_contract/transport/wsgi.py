@@ -10,6 +10,7 @@ a socket would carry, and the app runs in a worker thread so that a hanging app 
 from __future__ import annotations
 
 import io
+import os
 import queue
 import threading
 import time
@@ -125,10 +126,11 @@ class _Lane:
     """
 
     def __init__(self) -> None:
-        self._calls: queue.SimpleQueue[tuple[Callable[[], None], threading.Lock]] = (
+        self._calls: queue.SimpleQueue[tuple[Callable[[], None], threading.Lock] | None] = (
             queue.SimpleQueue()
         )
-        threading.Thread(target=self._serve, name="wsgi-transport", daemon=True).start()
+        self._thread = threading.Thread(target=self._serve, name="wsgi-transport", daemon=True)
+        self._thread.start()
 
     @classmethod
     def run(cls, call: Callable[[], None], timeout: float) -> bool:
@@ -144,7 +146,10 @@ class _Lane:
 
     def _serve(self) -> None:
         while True:
-            call, done = self._calls.get()
+            task = self._calls.get()
+            if task is None:  # retired
+                return
+            call, done = task
             try:
                 call()
             except BaseException:  # SystemExit from an app: no answer, and the lane lives on
@@ -155,3 +160,23 @@ class _Lane:
 
 
 _IDLE: list[_Lane] = []  # lanes waiting for an exchange (list.pop/append are atomic)
+
+
+def retire_idle_lanes(timeout: float = 1.0) -> None:
+    """End the threads of the idle lanes; the next exchange starts a lane again.
+
+    A process about to fork retires them first: the child would inherit the list of idle
+    lanes but none of their threads (so the at-fork hook below empties it), and a process
+    that runs no other thread is one that may fork safely.
+    """
+    while True:
+        try:
+            lane = _IDLE.pop()
+        except IndexError:
+            return
+        lane._calls.put(None)
+        lane._thread.join(timeout)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_IDLE.clear)
