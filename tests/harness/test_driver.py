@@ -42,3 +42,30 @@ def test_a_drive_draws_few_more_cases_than_it_judges() -> None:
 
 def test_the_same_seed_draws_the_same_cases() -> None:
     assert _drive_b1(5) == _drive_b1(5)
+
+
+def test_a_rule_out_of_new_faults_stops_after_its_budget_of_repeats_in_a_row() -> None:
+    """Three faults in all: once they are judged, ``max_examples`` draws in a row bring
+    nothing new and the drive ends, well before its whole allowance of repeats."""
+    from hypothesis import strategies as st
+
+    from tcbatch_contract.harness.driver import REPEATS_PER_EXAMPLE
+
+    drawn: list[int] = []
+
+    def distinct(case: int) -> int:
+        drawn.append(case % 3)
+        return drawn[-1]
+
+    result = drive(
+        "few",
+        st.integers(0, 10**6),  # many examples, three faults
+        lambda case, pick: Judgement(requests=1),
+        max_examples=30,
+        run_seed=1,
+        distinct=distinct,
+    )
+    assert result.cases == 3  # every fault there is
+    last_new = max(drawn.index(fault) for fault in (0, 1, 2))
+    assert len(drawn) - 1 - last_new == 30  # the repeats in a row that ended it
+    assert len(drawn) - 3 < REPEATS_PER_EXAMPLE * 30  # the whole allowance was not spent

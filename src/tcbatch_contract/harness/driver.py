@@ -33,6 +33,11 @@ SHRINK_REQUEST_BUDGET = 150
 SHRINK_SECONDS_BUDGET = 20.0
 DUPLICATES_ALLOWED = 20
 REPEATS_PER_EXAMPLE = 3  # drawing is cheap: look this much longer for faults not yet judged
+#: A rule has run out of new faults once ``max_examples`` draws in a row (and at least this
+#: many) brought only faults it had judged. A rule with few faults (an enum's wrong values)
+#: otherwise spends its whole allowance of repeats: in the default run the repeats were
+#: more draws than the judged cases, and no rule found a new fault after 60 in a row.
+REPEATS_IN_A_ROW = DUPLICATES_ALLOWED
 
 
 class Stopped(BaseException):
@@ -114,6 +119,7 @@ class _DriveState:
     shrink_seconds: float | None
     judged: set[Hashable] = field(default_factory=set)  # ``distinct`` keys judged so far
     repeats: int = 0  # drawn cases skipped as already judged: bounded, drawing costs time
+    in_a_row: int = 0  # of those, the ones since the last new fault
     shrink_started: float | None = None  # when the first failure was found
     shrink_requests: int = 0  # requests sent while shrinking
     index: int = 0  # cases that reached the judge (or would have, outside ``only``)
@@ -227,10 +233,14 @@ def drive(
             key = distinct(case)
             if key in state.judged:
                 state.repeats += 1
-                if state.repeats > max(DUPLICATES_ALLOWED, REPEATS_PER_EXAMPLE * max_examples):
+                state.in_a_row += 1
+                if state.repeats > max(
+                    DUPLICATES_ALLOWED, REPEATS_PER_EXAMPLE * max_examples
+                ) or state.in_a_row >= max(REPEATS_IN_A_ROW, max_examples):
                     raise _Exhausted
                 reject()
             state.judged.add(key)
+            state.in_a_row = 0
         if only is not None and not state.shrinking:
             state.index += 1
             if state.index > only.stop:
