@@ -105,3 +105,38 @@ def test_a_refused_write_leaves_no_transaction_open_and_the_store_usable() -> No
         assert store.count(DEFAULT_SECRET_ID) == 1
     finally:
         store.close()
+
+
+FORKED = """
+import os, sys
+from tcbatch_contract.emulator.store import JobStore
+
+file_store, memory_store = JobStore(sys.argv[1]), JobStore(None)
+for store in (file_store, memory_store):
+    store.submit("owner", {"Job": {}}, 1.0, None, lambda held: None)
+before = file_store._db, memory_store._db
+pid = os.fork()
+if pid == 0:  # the child writes through the store it inherited
+    file_store.submit("owner", {"Job": {}}, 2.0, None, lambda held: None)
+    os._exit(0)
+os.waitpid(pid, 0)
+print(file_store._db is not before[0], memory_store._db is before[1])
+print(file_store.count("owner"), memory_store.count("owner"))
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork here")
+def test_a_file_store_opens_its_file_afresh_on_each_side_of_a_fork(tmp_path: Path) -> None:
+    """SQLite's connections and its record of the file's locks must not cross a fork: a
+    file store closes its connection before one and opens a new one after, in the parent
+    and in the child; an in-memory store (no file, nothing to reopen) keeps its own."""
+    import subprocess
+    import sys
+
+    db = str(tmp_path / "jobs.db")
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED, db], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "2", "1"]
+    assert _rows(db) == 2  # the child's job is in the file, beside the parent's

@@ -213,6 +213,51 @@ def test_a_timed_run_starts_the_next_round_while_the_last_check_of_a_round_runs(
             assert result.digest == folded, result.rule
 
 
+def test_a_timed_run_ends_soon_after_its_target_goes_away(tmp_path: Path) -> None:
+    """The target stops answering during a long timed run: the run stops at once, it does
+    not hand the workers round after round of checks until the budget is spent."""
+    import threading
+
+    from support.loopback import serve
+
+    from tcbatch_contract.transport import HttpTransport
+
+    cfg = EmulatorConfig(
+        secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limit=None, known_env_ids=("env-workers1",)
+    )
+    outcome: dict[str, Any] = {}
+    with serve(make_app(cfg)) as url:
+        host = url.removeprefix("http://")
+        spec = TargetSetup(
+            "http",
+            TargetProfile(known_env_ids=("env-workers1",)),
+            HttpTransport(url),
+            host,
+            Credential(SECRET_ID, SECRET_KEY),
+            recipe=HttpRecipe(url),
+        )
+        runner = Runner(
+            TargetFactory(spec, share=2),
+            RunSettings(max_examples=2, seed=7, shrink_seconds=None),
+            checks=all_checks(),
+            rules=catalogue_rules(),
+            selected={"S3", "B6", "B1"},
+            workers=2,
+            max_seconds=120.0,
+        )
+        thread = threading.Thread(target=lambda: outcome.update(report=runner.run("t", url)))
+        thread.start()
+        deadline = time.monotonic() + 60
+        while runner.rounds < 2 and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)  # into the streamed rounds
+        assert runner.rounds >= 2 and thread.is_alive()
+    went = time.monotonic()  # the server is closed
+    thread.join(60)
+    assert not thread.is_alive()
+    assert time.monotonic() - went < 30  # not the rest of the 120 s budget
+    assert runner.gone is not None
+
+
 def test_workers_share_a_rate_limit_and_stay_below_the_job_quota(tmp_path: Path) -> None:
     spec = spec_for(tmp_path, job_quota=3, rate_limit=50)
     assert worker_count(TargetFactory(spec), 8) == 2  # quota 3: at most 2 jobs held at once
@@ -287,6 +332,44 @@ def test_workers_fork_only_from_a_process_that_runs_no_other_thread() -> None:
     # the idle transport thread is ended before the fork; the next exchange starts another
     assert first.split() == ["2", "fork", "1", "200"]
     assert second == "spawn"  # a thread it does not know of
+
+
+FORKED_SIGTERM = """
+import signal, sys
+from tcbatch_contract.emulator import EmulatorConfig, make_app
+from tcbatch_contract.harness.targets import TargetSetup
+from tcbatch_contract.harness.workers import EmulatorRecipe, WorkerPool, start_method
+from tcbatch_contract.profile import TargetProfile
+from tcbatch_contract.transport import Credential, WsgiTransport
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGTERM, interrupt)  # as the command does, to clean up on SIGTERM
+cfg = EmulatorConfig(db_path=sys.argv[1])
+transport = WsgiTransport(make_app(cfg))
+spec = TargetSetup("t", TargetProfile(), transport, transport.host,
+                   Credential(cfg.secret_id, cfg.secret_key),
+                   recipe=EmulatorRecipe(cfg, transport.host))
+print(start_method())
+pool = WorkerPool(spec, 2, share=1)
+print(pool._pool.submit(signal.getsignal, signal.SIGTERM).result() == signal.SIG_DFL)
+pool.close()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_a_forked_worker_does_not_keep_the_commands_sigterm_handler(tmp_path: Path) -> None:
+    """The command turns SIGTERM into a clean stop; a worker must die of it instead, or
+    the pool could not end one that is stuck."""
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_SIGTERM, str(tmp_path / "jobs.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["fork", "True"]
 
 
 def test_forked_and_one_process_runs_draw_the_same_cases(tmp_path: Path) -> None:

@@ -21,10 +21,12 @@ caller can answer it as a failure and go on serving.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import string
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,12 +89,11 @@ class JobStore:
     ) -> None:
         self._account = account_of
         self._lock = threading.Lock()
+        self._path = path
         if path and Path(path).is_dir():
             raise StoreError("it is a directory; give a file name inside it, e.g. jobs.db")
         try:
-            self._db = sqlite3.connect(
-                path or ":memory:", check_same_thread=False, isolation_level=None
-            )
+            self._db = self._connect()
         except sqlite3.Error as exc:
             raise StoreError(_why(path, exc)) from None
         try:
@@ -103,11 +104,20 @@ class JobStore:
         except StoreError:
             self._db.close()
             raise
+        if path:
+            _FILE_STORES.add(self)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            self._path or ":memory:", check_same_thread=False, isolation_level=None
+        )
+        if self._path:
+            db.execute("PRAGMA synchronous=NORMAL")  # per connection; WAL stays in the file
+        return db
 
     def _open(self, path: str | None) -> None:
         if path:
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
         with self._transaction():
             for table, columns in _COLUMNS.items():
                 found = [row[1] for row in self._db.execute(f"PRAGMA table_info({table})")]
@@ -203,6 +213,7 @@ class JobStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        _FILE_STORES.discard(self)
 
     def _update(self, sql: str, args: tuple[Any, ...]) -> bool:
         with self._lock, _failing_as_store_error(), self._transaction():
@@ -264,3 +275,34 @@ def _why(path: str | None, exc: sqlite3.Error) -> str:
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return "another process holds it locked; stop that process or choose another file"
     return f"it cannot be used as a job store ({exc}); choose another file"
+
+
+# SQLite must not be carried across a fork: a child inherits the parent's bookkeeping of
+# the file's locks and of its WAL index without holding the locks themselves, so a
+# connection it opens to the same file may skip taking them, and the parent could later
+# take itself for the file's last user. A process that forks (the harness's worker
+# processes) therefore closes its file stores' connections first and opens them again
+# after, in the parent and in the child alike; an in-memory store has no file and is kept.
+_FILE_STORES: weakref.WeakSet[JobStore] = weakref.WeakSet()
+
+
+def _before_fork() -> None:
+    for store in list(_FILE_STORES):
+        store._lock.acquire()  # no transaction of another thread is cut in two
+        store._db.close()
+
+
+def _after_fork() -> None:
+    for store in list(_FILE_STORES):
+        try:
+            store._db = store._connect()
+        except sqlite3.Error:  # the file went away: its next use is a StoreError
+            pass
+        finally:
+            store._lock.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=_before_fork, after_in_parent=_after_fork, after_in_child=_after_fork
+    )

@@ -35,8 +35,9 @@ DUPLICATES_ALLOWED = 20
 REPEATS_PER_EXAMPLE = 3  # drawing is cheap: look this much longer for faults not yet judged
 #: A rule has run out of new faults once ``max_examples`` draws in a row (and at least this
 #: many) brought only faults it had judged. A rule with few faults (an enum's wrong values)
-#: otherwise spends its whole allowance of repeats: in the default run the repeats were
-#: more draws than the judged cases, and no rule found a new fault after 60 in a row.
+#: otherwise spends its whole allowance of repeats: in the default run (``max_examples``
+#: 60) the repeats were more draws than the judged cases, and no rule found a new fault
+#: after 60 in a row. A smaller ``max_examples`` is a shorter run, and gives up sooner.
 REPEATS_IN_A_ROW = DUPLICATES_ALLOWED
 
 

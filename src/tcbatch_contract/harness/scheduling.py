@@ -143,33 +143,44 @@ class Scheduling:
         Waiting for a round's last check would leave the other workers idle while it ends
         (with three checks on two workers, a third of the time); instead a worker that
         falls free takes the next round's first check at once. Each check of round ``n``
-        still draws from that round's seed, and the results are merged in (round, plan)
-        order, so a run's report does not depend on which worker finished first; only how
-        far the last rounds got depends on the time budget, as with rounds one by one.
-        ``self.rounds`` counts the rounds all of whose checks ran.
+        still draws from that round's seed, the results are merged in (round, plan) order,
+        and a rule's rounds after the first one it failed in are left out (one may have
+        been under way already), so the report does not depend on which worker finished
+        first; only how far the last rounds got depends on the time budget, as with rounds
+        one by one. ``self.rounds`` counts the rounds, in order, all of whose checks ran.
         """
         base = self.settings
         order = {id(c): i for i, c in enumerate(checks)}
         longest = _longest_first(checks)
         found: list[tuple[int, int, RuleResult]] = []
+        failed_in: dict[str, int] = {}  # rule -> the first round it failed in
         left: dict[int, int] = {}  # round -> its checks not yet finished (or skipped)
+        whole: dict[int, bool] = {}  # round -> no check of it was cut short
         seeded: dict[int, tuple[int, RunSettings]] = {}  # id(settings) -> (round, settings)
+        first = self.rounds
+
+        def stopped() -> bool:
+            return base.time_up() or self.stop.is_set()
+
+        def kept() -> list[RuleResult]:
+            return [r for n, _, r in found if n <= failed_in.get(r.rule, n)]
 
         def one_less(number: int) -> None:
             left[number] -= 1
-            if not left[number]:
+            # rounds are counted in order: a later one may end before an earlier one
+            while not left.get(self.rounds, 1) and whole[self.rounds]:
                 self.rounds += 1
-                self._round_done(self.rounds, earlier + [r for _, _, r in found])
+                self._round_done(self.rounds, earlier + kept())
 
         def items() -> Iterator[tuple[Check, RunSettings]]:
-            number = self.rounds
-            while True:
+            number = first
+            while not stopped():
                 again = [c for c in longest if c.rule not in settled]
                 if not again:
                     return
                 settings = dataclasses.replace(base, seed=round_seed(base.seed, number))
                 seeded[id(settings)] = (number, settings)
-                left[number] = len(again)
+                left[number], whole[number] = len(again), True
                 for check in again:
                     if check.rule in settled:  # it failed in an earlier round meanwhile
                         one_less(number)
@@ -181,15 +192,20 @@ class Scheduling:
             check, settings = item
             number = seeded[id(settings)][0]
             result = self._absorb(check, outcome)
-            if result is not None and not _cut_short(result, settings):
+            if result is None or _cut_short(result, settings):
+                whole[number] = False
+            else:
                 found.append((number, order[id(check)], result))
                 if result.status is not Status.PASS:
                     settled.add(result.rule)
+                    failed_in[result.rule] = min(number, failed_in.get(result.rule, number))
             one_less(number)
 
-        pool.run(items(), started=lambda item: None, finished=finished, until=base.time_up)
+        pool.run(items(), started=lambda item: None, finished=finished, until=stopped)
         self.settings = base
-        return [result for _, _, result in sorted(found, key=lambda f: f[:2])]
+        return [
+            r for n, _, r in sorted(found, key=lambda f: f[:2]) if n <= failed_in.get(r.rule, n)
+        ]
 
     def _round_done(self, rounds: int, results: list[RuleResult]) -> None:
         if self.progress is not None and hasattr(self.progress, "note"):

@@ -158,6 +158,9 @@ def _start(spec: Any, share: int, stop: Any, loaded: Any) -> None:
     """Worker initialiser: the target, the checks, a runner, and a watcher for ``stop``;
     ``loaded`` is the catalogue as the parent loaded it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the command's SIGTERM handler (which raises
+    # KeyboardInterrupt, for the parent to clean up): the pool's terminate() must end it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     catalogue.adopt(loaded)
     from .runner import Runner, all_checks, catalogue_rules
     from .targets import TargetFactory
