@@ -203,9 +203,8 @@ class Scheduling:
 
         pool.run(items(), started=lambda item: None, finished=finished, until=stopped)
         self.settings = base
-        return [
-            r for n, _, r in sorted(found, key=lambda f: f[:2]) if n <= failed_in.get(r.rule, n)
-        ]
+        found.sort(key=lambda f: f[:2])
+        return kept()
 
     def _round_done(self, rounds: int, results: list[RuleResult]) -> None:
         if self.progress is not None and hasattr(self.progress, "note"):
