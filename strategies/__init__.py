@@ -25,7 +25,13 @@ if __name__ != "tcbatch_contract.strategies":  # pragma: no cover - a checkout's
 from . import pinning, pools
 from ._internal.case import Case, MultiFaultCase
 from ._internal.examples import documented_examples
-from ._internal.faults import any_single_fault, rule_fields, single_fault, single_fault_rules
+from ._internal.faults import (
+    any_single_fault,
+    fault_count,
+    rule_fields,
+    single_fault,
+    single_fault_rules,
+)
 from ._internal.multi import multi_fault
 from ._internal.schema_fuzz import schema_fuzz
 from ._internal.seeded import generate
@@ -36,6 +42,7 @@ __all__ = [
     "MultiFaultCase",
     "any_single_fault",
     "documented_examples",
+    "fault_count",
     "generate",
     "multi_fault",
     "pinning",

@@ -51,6 +51,12 @@ def any_single_fault(profile: TargetProfile | None = None) -> st.SearchStrategy[
     return st.one_of([single_fault(rule, profile) for rule in single_fault_rules()])
 
 
+def fault_count(rule: str) -> int | None:
+    """How many distinct faults ``rule``'s strategy makes (a member, list indices aside, and
+    the value put there), for a rule with only a few; None for one with more."""
+    return REGISTRY[rule].faults
+
+
 def rule_fields(rule: str) -> tuple[str, ...]:
     """The member templates (``Job.Tasks.*.TaskName``) that ``rule``'s strategy reaches."""
     return REGISTRY[rule].fields

@@ -160,7 +160,13 @@ def b12(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     return Injected(params, (*loc, member), f"{member} with {partner}")
 
 
-@fault("B13", codes.MISSING_PARAMETER, _dotted(*((*APPLICATION, m) for m in _B13_MEMBERS)))
+@fault(
+    "B13",
+    codes.MISSING_PARAMETER,
+    _dotted(*((*APPLICATION, m) for m in _B13_MEMBERS)),
+    # Command, Commands or PackagePath removed; DeliveryForm PACKAGE; Commands left empty
+    faults=len(_B13_MEMBERS) + 1,
+)
 def b13(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     member = pick(draw, _B13_MEMBERS, only, lambda m: ".".join((*APPLICATION, m)))
     template = (*APPLICATION, member) if member != "DeliveryForm" else APPLICATION

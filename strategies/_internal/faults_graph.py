@@ -163,7 +163,12 @@ def b24(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     return Injected(params, loc, "empty" if not name else "bad characters")
 
 
-@fault("B25", codes.NOTIFICATION_EVENT_NAME_DUPLICATE, (".".join(EVENT_CONFIG) + ".EventName",))
+@fault(
+    "B25",
+    codes.NOTIFICATION_EVENT_NAME_DUPLICATE,
+    (".".join(EVENT_CONFIG) + ".EventName",),
+    faults=len(v.ENUMS[("EventConfig", "EventName")]),  # each event name, repeated
+)
 def b25(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     params, loc = at(draw, profile, EVENT_CONFIG)
     configs = get_at(params, loc[:-1])

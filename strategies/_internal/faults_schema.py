@@ -91,7 +91,12 @@ def _forget_task_names(params: dict[str, Any], loc: Location) -> None:
             drop_edges_touching(params, task["TaskName"])
 
 
-@fault("S1", codes.MISSING_PARAMETER, tuple(".".join(t) for t in _REQUIRED))
+@fault(
+    "S1",
+    codes.MISSING_PARAMETER,
+    tuple(".".join(t) for t in _REQUIRED),
+    faults=len(_REQUIRED),  # each required member, removed
+)
 def s1(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     template = pick(draw, _REQUIRED, only, ".".join)
     params, loc = at(draw, profile, template)
@@ -100,7 +105,7 @@ def s1(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     return Injected(params, loc, "removed")
 
 
-@fault("S2", codes.MISSING_PARAMETER, ("Job.Tasks",))
+@fault("S2", codes.MISSING_PARAMETER, ("Job.Tasks",), faults=1)
 def s2(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     params, loc = at(draw, profile, ("Job", "Tasks"))
     params["Job"].pop("Dependences", None)

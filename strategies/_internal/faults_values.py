@@ -74,7 +74,7 @@ def b17(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     return _number(draw, profile, only, _RANGES)
 
 
-@fault("B18", codes.TASK_INSTANCE_NUM, ("Job.Tasks.*.TaskInstanceNum",))
+@fault("B18", codes.TASK_INSTANCE_NUM, ("Job.Tasks.*.TaskInstanceNum",), faults=1)
 def b18(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     params, loc = at(draw, profile, (*TASK, "TaskInstanceNum"))
     set_at(params, loc, 0)

@@ -44,18 +44,26 @@ class FaultSpec:
     code: str
     fields: tuple[str, ...]
     build: Builder
+    faults: int | None = None  # how many distinct faults ``build`` makes, when they are few
 
 
 REGISTRY: dict[str, FaultSpec] = {}
 
 
-def fault(rule: str, code: str, fields: tuple[str, ...] = ()) -> Callable[[Builder], Builder]:
-    """Register a single-fault builder for ``rule``."""
+def fault(
+    rule: str, code: str, fields: tuple[str, ...] = (), *, faults: int | None = None
+) -> Callable[[Builder], Builder]:
+    """Register a single-fault builder for ``rule``.
+
+    ``faults``: for a builder that can make only a few distinct faults (a member, and the
+    value put there: S2 has one, an empty ``Tasks``), how many; a run that has judged that
+    many has judged them all and stops drawing. None: more than a run could exhaust.
+    """
 
     def register(build: Builder) -> Builder:
         if rule in REGISTRY:
             raise ValueError(f"rule {rule} registered twice")
-        REGISTRY[rule] = FaultSpec(rule, code, fields, build)
+        REGISTRY[rule] = FaultSpec(rule, code, fields, build, faults)
         return build
 
     return register

@@ -69,3 +69,60 @@ def test_a_rule_out_of_new_faults_stops_after_its_budget_of_repeats_in_a_row() -
     last_new = max(drawn.index(fault) for fault in (0, 1, 2))
     assert len(drawn) - 1 - last_new == 30  # the repeats in a row that ended it
     assert len(drawn) - 3 < REPEATS_PER_EXAMPLE * 30  # the whole allowance was not spent
+
+
+def test_a_drive_that_has_judged_every_fault_there_is_stops_drawing() -> None:
+    """Told how many faults its strategy makes, a drive ends once it has judged them all:
+    the same cases are judged as without the count, and no draw after the last of them."""
+    from hypothesis import strategies as st
+
+    def counted(count: int | None) -> tuple[list[int], list[object]]:
+        drawn: list[int] = []
+        judged: list[object] = []
+
+        def distinct(case: int) -> int:
+            drawn.append(case % 3)
+            return drawn[-1]
+
+        def judge(case: object, pick: int) -> Judgement:
+            judged.append((case, pick))
+            return Judgement(requests=1)
+
+        drive(
+            "few",
+            st.integers(0, 10**6),
+            judge,
+            max_examples=30,
+            run_seed=1,
+            distinct=distinct,
+            distinct_count=count,
+        )
+        return drawn, judged
+
+    drawn, judged = counted(3)
+    all_drawn, all_judged = counted(None)
+    assert judged == all_judged and len(judged) == 3
+    last_new = max(all_drawn.index(fault) for fault in (0, 1, 2))
+    assert len(drawn) == last_new + 1  # nothing drawn once the third fault was judged
+    assert len(all_drawn) == len(drawn) + 30  # without the count: 30 repeats in a row
+
+
+def test_each_rule_with_few_faults_makes_exactly_as_many_as_it_declares() -> None:
+    """``fault_count``: the distinct faults (the harness's key) of the rule's strategy are
+    never more than it says, and a long enough draw reaches every one of them."""
+    from tcbatch_contract.strategies import fault_count, generate, single_fault_rules
+
+    from tcbatch_contract.profile import TargetProfile
+
+    profile = TargetProfile(known_env_ids=("env-abcd1234",))
+    declared = {r: fault_count(r) for r in single_fault_rules() if fault_count(r) is not None}
+    assert {"S1", "S2", "B13", "B18", "B25"} <= set(declared)
+    for rule, count in declared.items():
+        keys: set[object] = set()
+        for seed in range(10):  # up to 2,000 draws; most rules need a few dozen
+            cases = generate(single_fault(rule, profile), 200, seed)
+            keys |= {SingleFaultCheck.distinct(c) for c in cases}
+            assert len(keys) <= count, (rule, count, sorted(keys))
+            if len(keys) == count:
+                break
+        assert len(keys) == count, (rule, count, sorted(keys))

@@ -189,6 +189,7 @@ def drive(
     stop: threading.Event | None = None,
     shrink_seconds: float | None = SHRINK_SECONDS_BUDGET,
     distinct: Callable[[Any], Hashable] | None = None,
+    distinct_count: int | None = None,
     deadline: float | None = None,
     database: Any = None,
     database_key: bytes | None = None,
@@ -200,7 +201,9 @@ def drive(
     depend on how fast the target answers (a replayed run shrinks as the recorded one did).
     With ``distinct``, a drawn case whose ``distinct(case)`` was judged before is drawn
     again instead (until a failure: shrinking replays cases on purpose), so that the
-    budget is not spent on the same fault twice. Past ``deadline`` (``time.monotonic()``)
+    budget is not spent on the same fault twice; ``distinct_count``, when the strategy
+    makes only that many distinct keys, ends the drive once it has judged them all (the
+    draws after them would all be repeats). Past ``deadline`` (``time.monotonic()``)
     no new case is drawn, and shrinking stops where it is.
 
     ``database`` (a Hypothesis ``ExampleDatabase``, under ``database_key``) replays the
@@ -241,6 +244,8 @@ def drive(
                 raise _TimeUp
             raise _BudgetSpent
         if distinct is not None and not state.shrinking:
+            if distinct_count is not None and len(state.judged) >= distinct_count:
+                raise _Exhausted
             key = distinct(case)
             if key in state.judged:
                 state.repeats += 1

@@ -51,6 +51,7 @@ class _GeneratedCheck:
     judges_response_form = True  # each case's answer is judged whole, and shrunk
     examples_scale = 1  # times RunSettings.max_examples
     distinct: Any = None  # case -> key: a key judged before is not sent again (driver)
+    distinct_count: int | None = None  # how many keys the strategy makes, when few
 
     def __init__(self) -> None:
         self.stop = threading.Event()
@@ -83,6 +84,7 @@ class _GeneratedCheck:
             stop=self.stop,
             shrink_seconds=settings.shrink_seconds,
             distinct=self.distinct,
+            distinct_count=self.distinct_count,
             deadline=settings.deadline,
             database=database,
             database_key=key,
@@ -182,9 +184,20 @@ class SingleFaultCheck(_GeneratedCheck):
     """A request breaking exactly one rule must get exactly that rule's code."""
 
     def __init__(self, rule: str) -> None:
+        from ...strategies import fault_count
+
         super().__init__()
         self.rule = rule
+        self.distinct_count = fault_count(rule)
         self.reached: set[str] = set()  # field templates the judged cases put a fault in
+
+    @property
+    def weight(self) -> float:
+        """About how long the rule takes, in single-fault rules: its drawn cases, then one
+        case for each field they did not reach (S4 has 184 fields, and sweeps most)."""
+        from ...strategies import rule_fields
+
+        return 1 + len(rule_fields(self.rule)) / 60
 
     def __repr__(self) -> str:
         return f"SingleFaultCheck({self.rule!r})"
@@ -288,7 +301,7 @@ class ValidCheck(_GeneratedCheck):
 
     rule = VALID
     examples_scale = 2  # one rule for the whole request tree and the read-back
-    weight = 2  # about twice a single-fault rule's time: scheduled first
+    weight = 5  # a single-fault rule's time five times over (read-backs): scheduled first
     split_by_cases = True  # a sharded run deals out its cases, not the whole rule
 
     def __repr__(self) -> str:
@@ -367,7 +380,7 @@ class FuzzCheck(_GeneratedCheck):
     """Multi-fault and schema-fuzzed requests get a code of a rule they break."""
 
     rule = FUZZ
-    weight = 1  # its schema bodies are compiled once and cheap to draw now
+    weight = 2  # multi-fault requests, about twice a single-fault rule's time
     split_by_cases = True
 
     def __repr__(self) -> str:

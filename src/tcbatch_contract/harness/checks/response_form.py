@@ -70,11 +70,10 @@ def response_form_problems(
     if method.upper() == "HEAD":
         return problems
     body = response.body or b""
-    if any(byte > 0x7F for byte in body):
+    if not body.isascii():
         problems.append("body is not ASCII JSON (non-ASCII bytes; the contract escapes them)")
-    try:
-        document = json.loads(body.decode("utf-8", errors="strict"))
-    except (UnicodeDecodeError, ValueError):
+    document = _document(response, body)
+    if document is _NOT_JSON:
         problems.append(f"body is not JSON: {_preview(body)}")
         return problems
     inner = document.get("Response") if isinstance(document, dict) else None
@@ -89,6 +88,24 @@ def response_form_problems(
     if "Error" in inner:
         problems.extend(_error_problems(inner))
     return problems
+
+
+_NOT_JSON = object()
+
+
+def _document(response: Any, body: bytes) -> Any:
+    """The body parsed as JSON (``_NOT_JSON`` when it is not), parsed once: a
+    ``WireResponse`` keeps the document it parsed for the checks that read the answer."""
+    parsed = getattr(response, "json", None)
+    if callable(parsed):
+        document = parsed()
+        if document is not None or body.strip() == b"null":
+            return document
+        return _NOT_JSON
+    try:
+        return json.loads(body.decode("utf-8", errors="strict"))
+    except (UnicodeDecodeError, ValueError):
+        return _NOT_JSON
 
 
 def _error_problems(inner: dict[str, Any]) -> list[str]:
