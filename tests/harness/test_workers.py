@@ -7,6 +7,7 @@ no other thread, spawned from one that does (a pytest-xdist worker).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -38,7 +39,7 @@ DENIED_KEY = "workersDENIEDkey0000000000000"
 HOST = "127.0.0.1:9000"
 #: Generated rules of several kinds, the valid jobs, fuzzing, a protocol rule, and the
 #: checks that must run alone (quota, lifecycle).
-RULES = {"S3", "B6", "B20", "B19", "VALID", "FUZZ", "P7", "B30", "STATE-LIFECYCLE"}
+RULES = {"S3", "B6", "B20", "B19", "VALID", "FUZZ", "P7", "B30", "STATE-LIFECYCLE", "STATE-MODEL"}
 
 
 def spec_for(folder: Path, mutant: str | None = None, **changes: Any) -> TargetSetup:
@@ -279,6 +280,46 @@ def test_workers_share_a_rate_limit_and_stay_below_the_job_quota(tmp_path: Path)
         "live", spec.profile, spec.transport, HOST, spec.credential, is_loopback=False
     )
     assert worker_count(TargetFactory(billable), 8) == 1  # one allowance of valid submissions
+
+
+def _burst(transport: WsgiTransport, count: int) -> list[str | None]:
+    """The codes of ``count`` SubmitJob requests sent at once by one key (none is valid)."""
+    from tcbatch_contract.transport import Client
+
+    client = Client(transport, Credential(SECRET_ID, SECRET_KEY), "ap-guangzhou", host=HOST)
+    requests = [client.build("SubmitJob", {}) for _ in range(count)]
+    return [client.send(r, retry_backpressure=False).code for r in requests]
+
+
+def test_the_workers_emulators_admit_every_request_and_the_parents_twin_keeps_the_limit(
+    tmp_path: Path,
+) -> None:
+    recipe = spec_for(tmp_path, rate_limit=5).recipe
+    limited = _burst(recipe.isolated(), 8)
+    assert limited.count("RequestLimitExceeded") == 3  # the limit P9 checks, kept
+    for transport in (recipe.build(), recipe.isolated(limited=False)):
+        codes = _burst(transport, 8)
+        assert codes == ["MissingParameter"] * 8  # judged on the body, never refused
+    spec = spec_for(tmp_path, rate_limit=5)
+    assert TargetFactory(spec, unpaced=True).limiter is None
+    live = dataclasses.replace(spec, is_loopback=False)
+    assert TargetFactory(live, unpaced=True).limiter.limit == 5  # a live target: always paced
+
+
+def test_with_workers_the_state_machine_and_the_rate_limit_both_hold(tmp_path: Path) -> None:
+    """The state machine runs in a worker on a twin that admits every request; P9, in the
+    parent on a twin that keeps the limit, still sees its refusals (a P9 against an
+    emulator without a limit fails: every request of its bursts is accepted)."""
+    selected = {"P9", "STATE-MODEL", "S2", "B31", "S1"}
+    spec = spec_for(tmp_path / "two", rate_limit=10)
+    two, text, runner = run(spec, workers=2, selected=selected, examples=6)
+    assert runner.workers == 2
+    verdicts = {r.rule: r.status for r in two.results}
+    assert verdicts["P9"] is Status.PASS and verdicts["STATE-MODEL"] is Status.PASS, text
+    one, _, _ = run(
+        spec_for(tmp_path / "one", rate_limit=10), workers=1, selected=selected, examples=6
+    )
+    assert table(two)["STATE-MODEL"] == table(one)["STATE-MODEL"]
 
 
 @pytest.mark.parametrize(

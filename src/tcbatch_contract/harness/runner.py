@@ -247,8 +247,10 @@ class Runner(Scheduling):
             if self.max_seconds is not None:  # from when the workers are ready
                 deadline = time.monotonic() + self.max_seconds
                 self.settings = dataclasses.replace(self.settings, deadline=deadline)
+            twinned = self._twinned(exclusive, pool)
+            exclusive = [c for c in exclusive if all(c is not t for t in twinned)]
             beside = self._beside(exclusive, pool)
-            results += self._run_round(parallel, self.settings, pool)
+            results += self._run_round(twinned + parallel, self.settings, pool)
             if beside is not None:
                 exclusive = []
                 found, remarks, gone = beside.join()

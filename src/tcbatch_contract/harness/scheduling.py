@@ -92,6 +92,22 @@ class Scheduling:
                 out.append(self._unreached(check))
         return out
 
+    def _twinned(self, exclusive: list[Check], pool: Any) -> list[Check]:
+        """The exclusive checks that keep a core busy (``busy_alone``: the state machine),
+        to run in a worker, each on a twin of the target of its own (``recipe.isolated``).
+        In the parent's thread beside the workers they would take a third of two cores,
+        and make the checks there (P9, on the clock) wait for them."""
+        isolated = getattr(self.targets.spec.recipe, "isolated", None)
+        if pool is None or isolated is None:
+            return []
+        from .workers import check_key, portable_keys
+
+        keys = portable_keys()
+        twinned = [c for c in exclusive if getattr(c, "busy_alone", False) and check_key(c) in keys]
+        self._portable |= {id(c) for c in twinned}
+        pool.twins |= {check_key(c) for c in twinned}
+        return twinned
+
     def _beside(self, exclusive: list[Check], pool: Any) -> Beside | None:
         """The exclusive checks, started in a thread on a target of their own while the
         workers run the others; None when the target has no such twin (they run after)."""

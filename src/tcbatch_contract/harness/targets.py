@@ -219,8 +219,15 @@ class TargetFactory:
     """Makes the :class:`Target` each check gets, all sharing pacing and created jobs."""
 
     def __init__(
-        self, spec: TargetSetup, request_ids: RequestIds | None = None, *, share: int = 1
+        self,
+        spec: TargetSetup,
+        request_ids: RequestIds | None = None,
+        *,
+        share: int = 1,
+        unpaced: bool = False,
     ) -> None:
+        """``unpaced``: the transport is an emulator of the run's own that admits every
+        request (``EmulatorRecipe.unlimited``), whatever limit the profile states."""
         self.spec = spec
         self.request_ids = request_ids if request_ids is not None else RequestIds()
         self.created_jobs: set[str] = set()
@@ -232,6 +239,8 @@ class TargetFactory:
             pace = min(pace or DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_LIMIT)
         if pace and share > 1:  # one of ``share`` processes pacing against the same limit
             pace = max(1, pace // share)
+        if unpaced and spec.is_loopback:
+            pace = None
         self.limiter = Pacer(pace) if pace else None
         self._keys = (spec.credential, *spec.more_credentials)
         self._turn = itertools.count()

@@ -71,36 +71,40 @@ def start_method() -> str:
 class EmulatorRecipe:
     """The embedded emulator, rebuilt in a worker over the same SQLite file.
 
-    The rate-limit window of an emulator is kept in memory, per process: each worker paces
-    its own requests to the full limit (``shares_pace`` False), and the rate-limit rule
-    itself is checked by the parent alone.
+    The workers' emulators admit every request (``unlimited``), and their checks are not
+    paced: the rate limit is the state of one rule, P9, which the parent checks alone on a
+    twin that keeps the limit (:meth:`isolated`). Paced to the embedded limit instead, the
+    checks with the most requests (S4, VALID, the state machine) spent most of their time
+    waiting for a window to clear, while a core stood idle.
     """
 
     config: Any  # EmulatorConfig, with db_path set
     host: str
     mutant: str | None = None
     shares_pace = False
+    unlimited = True  # see above: the workers' checks are not paced
 
     def build(self) -> Any:
-        from ..emulator import make_app, mutants
-        from ..transport import WsgiTransport
+        return self._transport(dataclasses.replace(self.config, rate_limit=None))
 
-        app = make_app(self.config)
-        if self.mutant is not None:
-            mutants.apply(app, self.mutant)
-        return WsgiTransport(app, host=self.host)
-
-    def isolated(self) -> Any:
-        """Another emulator of this configuration over a store of its own (in memory).
+    def isolated(self, *, limited: bool = True) -> Any:
+        """Another emulator of this configuration over a store of its own (in memory);
+        ``limited`` False: one that admits every request.
 
         Jobs, quota, idempotency tokens and rate-limit windows are an emulator's state: the
         checks that need that state to themselves (the runner's exclusive checks) run on
         this one while the workers use theirs, and see none of their requests.
         """
+        rate_limit = self.config.rate_limit if limited else None
+        return self._transport(
+            dataclasses.replace(self.config, db_path=None, rate_limit=rate_limit)
+        )
+
+    def _transport(self, config: Any) -> Any:
         from ..emulator import make_app, mutants
         from ..transport import WsgiTransport
 
-        app = make_app(dataclasses.replace(self.config, db_path=None))
+        app = make_app(config)
         if self.mutant is not None:
             mutants.apply(app, self.mutant)
         return WsgiTransport(app, host=self.host)
@@ -166,7 +170,8 @@ def _start(spec: Any, share: int, stop: Any, loaded: Any) -> None:
     from .targets import TargetFactory
 
     spec = dataclasses.replace(spec, transport=spec.recipe.build())
-    targets = TargetFactory(spec, share=share)
+    unpaced = getattr(spec.recipe, "unlimited", False)
+    targets = TargetFactory(spec, share=share, unpaced=unpaced)
     checks = {check_key(c): c for c in all_checks()}
     runner = Runner(targets, RunSettings(), checks=list(checks.values()), rules=catalogue_rules())
     _worker.update(targets=targets, checks=checks, runner=runner, reported=set())
@@ -178,11 +183,27 @@ def _start(spec: Any, share: int, stop: Any, loaded: Any) -> None:
     threading.Thread(target=watch, name="stop-watch", daemon=True).start()
 
 
-def _run(key: str, settings: RunSettings, slots: dict[Any, Any]) -> Outcome:
-    """Run one check in this worker, knowing the pool ``slots`` other processes drew;
-    what the parent needs of it."""
+def _twin() -> tuple[Any, Any]:
+    """(runner, targets) over a twin of this worker's target: an emulator of the same
+    configuration over a store of its own, for one exclusive check (``recipe.isolated``)."""
+    from .runner import Runner
+    from .targets import TargetFactory
+
+    base, targets = _worker["runner"], _worker["targets"]
+    recipe = targets.spec.recipe
+    unlimited = getattr(recipe, "unlimited", False)
+    spec = dataclasses.replace(targets.spec, transport=recipe.isolated(limited=not unlimited))
+    twin = TargetFactory(spec, targets.request_ids, unpaced=unlimited)
+    runner = Runner(twin, base.settings, checks=base.checks, rules=list(base.rules.values()))
+    runner.stop = base.stop  # one stop for both
+    return runner, twin
+
+
+def _run(key: str, settings: RunSettings, slots: dict[Any, Any], twin: bool = False) -> Outcome:
+    """Run one check in this worker (on a twin of the target of its own with ``twin``),
+    knowing the pool ``slots`` other processes drew; what the parent needs of it."""
     learn_slots(slots)
-    runner, targets = _worker["runner"], _worker["targets"]
+    runner, targets = _twin() if twin else (_worker["runner"], _worker["targets"])
     check = _worker["checks"][key]
     runner.settings = settings
     result: RuleResult | None = None
@@ -194,7 +215,9 @@ def _run(key: str, settings: RunSettings, slots: dict[Any, Any]) -> Outcome:
     reported: set[str] = _worker["reported"]
     fresh = [i for i in dict.fromkeys(observer.seen_ids if observer else ()) if i not in reported]
     reported.update(fresh)
-    outcome = Outcome(key, result, request_ids=fresh, created_jobs=sorted(targets.created_jobs))
+    # A twin's jobs go with its store, which nothing else reads: none is left to delete.
+    left = () if twin else targets.created_jobs
+    outcome = Outcome(key, result, request_ids=fresh, created_jobs=sorted(left))
     outcome.slots = fresh_slots()
     if runner.gone is not None:
         outcome.gone = runner.gone.detail
@@ -225,6 +248,7 @@ class WorkerPool:
             initargs=(portable, share, self.stop, catalogue.load()),
         )
         self._in_flight: dict[concurrent.futures.Future[Outcome], Any] = {}
+        self.twins: set[str] = set()  # keys of the checks run on a twin of the target
         # Start every worker now (imports, the target, the checks), so that a time budget
         # counts drawing, not start-up.
         concurrent.futures.wait([self._pool.submit(os.getpid) for _ in range(workers)])
@@ -253,7 +277,8 @@ class WorkerPool:
                 check, settings = item
                 # every slot drawn so far, here or in a worker: drawing one takes ~100 times
                 # longer than passing it on
-                future = self._pool.submit(_run, check_key(check), settings, known_slots())
+                key = check_key(check)
+                future = self._pool.submit(_run, key, settings, known_slots(), key in self.twins)
                 in_flight[future] = item
             if not in_flight:
                 break

@@ -374,6 +374,8 @@ class StateModelCheck:
     rule = RULE
     judges_response_form = False
     exclusive = True
+    busy_alone = True  # drawing keeps a core busy: with workers, it runs in one, on a twin
+    weight = 10  # about ten single-fault rules' time: started first
 
     def __init__(self) -> None:
         self.stop = threading.Event()
