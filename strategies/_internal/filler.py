@@ -17,7 +17,9 @@ very strategy on first use, with a random seeded by the strategy's registered na
 before, and a process pays only for the slots it uses. Since a slot is the same wherever
 it is drawn, a run's processes hand each other the slots they drew (:func:`fresh_slots`,
 :func:`known_slots`, :func:`learn_slots`): a slot costs about half a millisecond to draw
-(some, five), and each process would otherwise draw most of the same few thousand.
+(some, five), and each process would otherwise draw most of the same few thousand. The
+default Region's slots are drawn once and shipped with the package (``shipped``): a run
+draws only the slots of its own EnvIds' pool and of other profiles.
 A strategy nobody registered is a programming error (``LookupError``), never a silent
 Hypothesis draw.
 
@@ -140,16 +142,42 @@ class Filler:
 
 
 def slot(name: Hashable, seed: Hashable, strategy: st.SearchStrategy[T], index: int) -> T:
-    """Value ``index`` of the pool ``name`` of ``strategy``, drawn on first use."""
+    """Value ``index`` of the pool ``name`` of ``strategy``: shipped, or drawn on first use."""
     key = (name, index)
     try:
         return _SLOTS[key]  # type: ignore[no-any-return]
     except KeyError:
         pass
+    if name == seed:  # a pool that its name alone decides: it may be shipped
+        value = _shipped().get(key, _ABSENT)
+        if value is not _ABSENT:
+            return value  # type: ignore[no-any-return]
     with _lock:
         if key not in _SLOTS:
             _SLOTS[key] = _FRESH[key] = _draw_slot(seed, strategy, index)
         return _SLOTS[key]  # type: ignore[no-any-return]
+
+
+_ABSENT = object()
+
+
+def _shipped() -> dict[tuple[Hashable, int], Any]:
+    """The slots shipped with the package (``shipped``), read once per process."""
+    global _SHIPPED
+    if _SHIPPED is None:
+        from .shipped import read
+
+        _SHIPPED = read()
+    return _SHIPPED
+
+
+_SHIPPED: dict[tuple[Hashable, int], Any] | None = None
+
+
+def pools() -> list[tuple[Hashable, Hashable, int, st.SearchStrategy[Any]]]:
+    """(name, seed, size, strategy) of every pool registered in this process so far."""
+    by_id = {id(s): s for s in _KEEP}
+    return [(name, seed, size, by_id[key]) for key, (name, seed, size) in _NAMES.items()]
 
 
 def fresh_slots() -> dict[tuple[Hashable, int], Any]:

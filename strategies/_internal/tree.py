@@ -216,10 +216,16 @@ def value_strategy(
     """
     strategy = VALUES[key](ctx)
     drawn = strategy.filter(bool) if non_empty else own(strategy)
-    name = ("value", key, ctx.profile.region, ctx.known_env_ids, non_empty)
-    # a run's EnvIds may be made afresh: the pool's seed counts them only
+    # a run's EnvIds may be made afresh: the pool's seed counts them only, and only the
+    # EnvId pool, whose values they are, has them in its name
     seed = ("value", key, ctx.profile.region, len(ctx.known_env_ids), non_empty)
-    return pooled(drawn, name, seed)
+    if key not in _THE_RUNS_OWN:
+        return pooled(drawn, seed)
+    return pooled(drawn, ("value", key, ctx.profile.region, ctx.known_env_ids, non_empty), seed)
+
+
+#: Members whose values are the target's own (its EnvIds, made afresh for each run).
+_THE_RUNS_OWN = frozenset({("Task", "EnvId")})
 
 
 def build_member(

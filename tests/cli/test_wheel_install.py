@@ -119,15 +119,17 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return python, wheel
 
 
-def test_the_wheel_carries_the_openapi_description_the_licence_and_the_type_marker(
+def test_the_wheel_carries_the_openapi_description_the_pools_the_licence_and_the_type_marker(
     venv: tuple[Path, Path],
 ) -> None:
     _, wheel = venv
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         shipped = archive.read("tcbatch_contract/contracts/openapi.yaml")
+        pools = archive.read("tcbatch_contract/strategies/_internal/pools.json.gz")
         meta = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
     assert shipped == (ROOT / "openapi.yaml").read_bytes()
+    assert pools == (ROOT / "strategies" / "_internal" / "pools.json.gz").read_bytes()
     assert "tcbatch_contract/py.typed" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     fields = email.message_from_bytes(meta)

@@ -1,7 +1,8 @@
 """The filler's pool slots travel between a run's processes instead of being drawn in each.
 
 A slot holds the same value wherever it is drawn; that is what makes handing it on sound,
-and the first test checks it across a process boundary. The second runs checks in two
+and the first test checks it across a process boundary (in a Region whose pools are not
+shipped with the package, so that both processes draw them). The second runs checks in two
 spawned workers and looks at the slots each check reports as drawn by its worker.
 """
 
@@ -30,17 +31,20 @@ SECRET_KEY = "slotsTESTkey00000000000000000"
 
 DRAW_ELSEWHERE = """
 import json, sys
+from tcbatch_contract.profile import TargetProfile
 from tcbatch_contract.strategies import generate, single_fault, valid_submit_job
 from tcbatch_contract.strategies.pools import known_slots
-generate(single_fault("B19"), 8, 5)
-generate(valid_submit_job(), 8, 5)
+profile = TargetProfile(region="ap-shanghai", known_env_ids=("env-slots001",))
+generate(single_fault("B19", profile), 8, 5)
+generate(valid_submit_job(profile), 8, 5)
 print(json.dumps({repr(k): repr(v) for k, v in known_slots().items()}))
 """
 
 
 def test_a_slot_drawn_in_another_process_is_the_one_drawn_here() -> None:
-    generate(single_fault("B19"), 8, 5)
-    generate(valid_submit_job(), 8, 5)
+    profile = TargetProfile(region="ap-shanghai", known_env_ids=("env-slots001",))
+    generate(single_fault("B19", profile), 8, 5)
+    generate(valid_submit_job(profile), 8, 5)
     here = {repr(k): repr(v) for k, v in known_slots().items()}
     done = subprocess.run(
         [sys.executable, "-c", DRAW_ELSEWHERE], capture_output=True, text=True, check=True

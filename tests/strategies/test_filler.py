@@ -63,3 +63,54 @@ def test_the_same_seed_draws_the_same_cases_after_other_draws() -> None:
 def test_a_filler_refuses_a_strategy_it_has_no_pool_for() -> None:
     with pytest.raises(LookupError, match="unregistered"):
         Filler(0)(st.integers(0, 3).map(str))
+
+
+def test_the_shipped_slots_are_the_ones_the_strategies_draw_now() -> None:
+    """``pools.json.gz`` holds every slot of the default profile's pools as a fresh draw
+    makes it: a change to a pooled strategy without writing the file again fails here
+    (``python -m tcbatch_contract.strategies._internal.shipped``)."""
+    from tcbatch_contract.strategies._internal.shipped import drawn_afresh, read
+
+    kept = read()
+    assert len(kept) > 2000
+    assert {k: repr(v) for k, v in kept.items()} == {k: repr(v) for k, v in drawn_afresh().items()}
+
+
+DRAWN_HERE = """
+from tcbatch_contract.profile import TargetProfile
+from tcbatch_contract.strategies import generate, multi_fault, single_fault, valid_cases
+from tcbatch_contract.strategies.pools import fresh_slots
+
+profile = TargetProfile(known_env_ids=("env-fresh123",))
+for strategy in (valid_cases(profile), multi_fault(profile), single_fault("B7", profile)):
+    generate(strategy, 30)
+print(sorted({repr(name[1]) for name, _ in fresh_slots()}))
+"""
+
+
+def test_a_process_draws_only_the_slots_of_the_runs_own_pools() -> None:
+    """With the shipped slots, a process that draws cases for a profile like the default
+    run's draws no slot of its own but those of the EnvId pool (the run's own values)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", DRAWN_HERE], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr([repr(("Task", "EnvId"))])
+
+
+def test_a_missing_or_foreign_pool_file_ships_nothing(tmp_path) -> None:
+    import gzip
+
+    from tcbatch_contract.strategies._internal.shipped import read
+
+    assert read(tmp_path / "absent.json.gz") == {}
+    garbled = tmp_path / "garbled.json.gz"
+    garbled.write_bytes(b"not gzip")
+    assert read(garbled) == {}
+    other = tmp_path / "other.json.gz"
+    with gzip.open(other, "wt", encoding="ascii") as stream:
+        json.dump({"format": 99, "slots": [[["x"], 0, 1]]}, stream)
+    assert read(other) == {}
