@@ -24,9 +24,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..strategies._internal.unwrap import kept_unwrapping
 from ..strategies.pinning import PINNED, fixed_generation
 
-__all__ = ["MUTATOR_OFF", "PINNED", "fixed_generation", "without_span_mutation"]
+__all__ = [
+    "MUTATOR_OFF",
+    "PINNED",
+    "fixed_generation",
+    "kept_unwrapping",
+    "without_span_mutation",
+]
 
 try:
     from hypothesis.internal.conjecture import engine as _engine

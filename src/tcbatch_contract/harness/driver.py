@@ -27,7 +27,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from .determinism import fixed_generation, without_span_mutation
+from .determinism import fixed_generation, kept_unwrapping, without_span_mutation
 from .model import Failure
 
 SHRINK_REQUEST_BUDGET = 150
@@ -284,7 +284,7 @@ def drive(
         # source (``inspect.getsource`` and a tokenizer) at every drive.
         property_._hypothesis_internal_database_key = database_key  # type: ignore[attr-defined]
     try:
-        with fixed_generation(), without_span_mutation():
+        with fixed_generation(), without_span_mutation(), kept_unwrapping():
             property_()
     except _CaseFailed:
         pass

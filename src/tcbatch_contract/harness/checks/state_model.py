@@ -35,7 +35,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from ... import codes
 from ...transport import ApiResult, Credential, TransportError
-from ..determinism import fixed_generation
+from ..determinism import fixed_generation, kept_unwrapping
 from ..driver import case_digest, rule_seed
 from ..exchange import delete_job
 from ..model import Failure, RuleResult, RunSettings, Status, Target
@@ -401,7 +401,7 @@ class StateModelCheck:
         )
         note = ""
         try:
-            with fixed_generation():
+            with fixed_generation(), kept_unwrapping():
                 run_state_machine_as_test(factory, settings=options)
         except Stop:
             if ctx.failure is not None and not self.stop.is_set():

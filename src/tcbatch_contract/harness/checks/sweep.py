@@ -24,7 +24,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..determinism import fixed_generation
+from ..determinism import fixed_generation, kept_unwrapping
 from ..driver import DriveResult, Judgement, drive, rule_seed
 
 try:
@@ -81,7 +81,7 @@ def drawn_cases(
 ) -> Iterator[tuple[str, Any, int]]:
     """``(template, case, pick)`` for each template, in order (drawn lazily)."""
     for template in templates:
-        with fixed_generation():
+        with fixed_generation(), kept_unwrapping():
             drawn = _draw_one(strategy_for(template), rule_seed(run_seed, f"{rule}@{template}"))
         if drawn is not None:
             yield template, *drawn
