@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tcbatch_contract.profile import DEFAULT_REGIONS
 
 from . import values as v
-from .choice import choice
+from .choice import choice, ints
 
 #: Every character for which ``str.isspace()`` is true (B20's ``\s``).
 WHITESPACE = tuple(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -92,7 +92,7 @@ def _with_one_of(
     @st.composite
     def build(draw: st.DrawFn) -> str:
         text = draw(base)[: max_len - 1]
-        where = draw(st.integers(0, len(text)))
+        where = draw(ints(0, len(text)))
         return text[:where] + draw(chars) + text[where:]
 
     return build()

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from .filler import ranged
 
 T = TypeVar("T")
+BOOL = st.booleans()
 
 
 @cache
@@ -33,6 +34,20 @@ def choice(draw: st.DrawFn, options: Sequence[T]) -> T:
     if not options:
         raise ValueError("choice from no options")
     return options[draw(ints(0, len(options) - 1))]
+
+
+def sample(draw: st.DrawFn, options: Sequence[T]) -> T:
+    """What ``draw(st.sampled_from(options))`` draws, with the very same choices (an index
+    sampled from a ``range`` is drawn as an element of the list is), from a strategy built
+    once per length: for a list known only at draw time."""
+    if len(options) == 1:  # ``sampled_from`` of one element is ``just`` it: nothing drawn
+        return options[0]
+    return options[draw(_indices(len(options)))]
+
+
+@cache
+def _indices(count: int) -> st.SearchStrategy[int]:
+    return st.sampled_from(range(count))
 
 
 @cache

@@ -10,6 +10,8 @@ unknown one would also break B9; without known ids only the "neither" variant is
 
 from __future__ import annotations
 
+from functools import cache
+
 from hypothesis import strategies as st
 
 from tcbatch_contract import codes
@@ -18,6 +20,7 @@ from tcbatch_contract.typetable import INT64_MIN
 
 from . import values as v
 from .bad import bad_password, malformed_id, outside_enum, unknown_env_id
+from .choice import BOOL, ints, sample
 from .locate import get_at, set_at
 from .registry import Injected, at, fault, pick
 from .tree import Ctx, build_object
@@ -41,8 +44,8 @@ def b7(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     member = pick(draw, ("EnvId", "ComputeEnv"), only, lambda m: ".".join((*TASK, m)))
     params, loc = at(draw, profile, TASK)
     task = get_at(params, loc)
-    if profile.known_env_ids and draw(st.booleans()):
-        task["EnvId"] = draw(st.sampled_from(profile.known_env_ids))
+    if profile.known_env_ids and draw(BOOL):
+        task["EnvId"] = sample(draw, profile.known_env_ids)
         if "ComputeEnv" not in task:
             task["ComputeEnv"] = build_object(draw, "AnonymousComputeEnv", Ctx(profile))
         return Injected(params, (*loc, member), "both EnvId and ComputeEnv")
@@ -94,7 +97,7 @@ def b11(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     params, loc = at(draw, profile, (*ENV_DATA, member))
     env_data = get_at(params, loc[:-1])
     del env_data[member]
-    if draw(st.booleans()):
+    if draw(BOOL):
         env_data["InstanceTypes"] = []
         return Injected(params, loc, f"{member} replaced by an empty InstanceTypes")
     return Injected(params, loc, f"{member} removed, no instance type left")
@@ -106,21 +109,33 @@ def _b11_field(member: str) -> str:
     )
 
 
+_EMPTY_OR_TYPES = st.just([]) | st.lists(v.free_text(8), min_size=1, max_size=10, unique=True)
+_EMPTY_OR_COMMANDS = st.just([]) | st.lists(st.builds(dict, Command=v.free_text()), max_size=2)
+_KEY_IDS = st.lists(v.free_text(), max_size=2)
+_B15_COUNT = st.one_of(st.just(11), st.integers(11, 40))
+_TAG = st.fixed_dictionaries({"Key": v.free_text(), "Value": v.free_text()})
+
+
+@cache
+def _zones(region: str) -> st.SearchStrategy[list[str]]:
+    return st.lists(v.zone(region), max_size=3)
+
+
 def _conflict_value(draw: st.DrawFn, profile: TargetProfile, name: str) -> object:
     """A valid value for a member of an exclusion group (empty lists count as given)."""
     ctx = Ctx(profile)
     if name in ("InstanceType", "Command"):
         return draw(v.free_text(8))
     if name == "InstanceTypes":
-        return draw(st.just([]) | st.lists(v.free_text(8), min_size=1, max_size=10, unique=True))
+        return draw(_EMPTY_OR_TYPES)
     if name == "Zones":
-        return draw(st.lists(v.zone(profile.region), max_size=3))
+        return draw(_zones(profile.region))
     if name == "Commands":
-        return draw(st.just([]) | st.lists(st.builds(dict, Command=v.free_text()), max_size=2))
+        return draw(_EMPTY_OR_COMMANDS)
     if name == "Password":
         return draw(v.password())
     if name == "KeyIds":
-        return draw(st.lists(v.free_text(), max_size=2))
+        return draw(_KEY_IDS)
     if name == "VirtualPrivateClouds":
         return [build_object(draw, "VirtualPrivateCloud", ctx)]
     elem = {"VirtualPrivateCloud": "VirtualPrivateCloud"}.get(name, "InstanceTypeOptions")
@@ -140,7 +155,7 @@ _B12_OWNERS = (
 def b12(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     owner, member, group = pick(draw, _B12_OWNERS, only, lambda e: ".".join((*e[0], e[1])))
     partners = [m for m in group if m != member]
-    partner = draw(st.sampled_from(partners))
+    partner = sample(draw, partners)
     if owner == LOGIN:
         params, loc = at(draw, profile, owner)
         obj = get_at(params, loc)
@@ -178,7 +193,7 @@ def b13(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
         app.pop("PackagePath", None)
         return Injected(params, loc, "PACKAGE without PackagePath")
     del app[member]
-    if draw(st.booleans()):
+    if draw(BOOL):
         app["Commands"] = []
         return Injected(params, loc, f"{member} removed, only an empty Commands left")
     return Injected(params, loc, "neither Command nor Commands")
@@ -191,11 +206,11 @@ INSTANCE_TYPES = (*ENV_DATA, "InstanceTypes")
 def b14(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     params, loc = at(draw, profile, INSTANCE_TYPES)
     kinds = get_at(params, loc)
-    copy = kinds[draw(st.integers(0, len(kinds) - 1))]
-    if len(kinds) < 10 and draw(st.booleans()):
-        kinds.insert(draw(st.integers(0, len(kinds))), copy)
+    copy = kinds[draw(ints(0, len(kinds) - 1))]
+    if len(kinds) < 10 and draw(BOOL):
+        kinds.insert(draw(ints(0, len(kinds))), copy)
     elif len(kinds) > 1:
-        kinds[draw(st.sampled_from([i for i, k in enumerate(kinds) if k != copy]))] = copy
+        kinds[sample(draw, [i for i, k in enumerate(kinds) if k != copy])] = copy
     else:
         kinds.append(copy)
     return Injected(params, loc, f"{copy!r} twice")
@@ -203,7 +218,7 @@ def b14(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
 
 @fault("B15", codes.LIMIT_EXCEEDED_VALUE, _dotted(INSTANCE_TYPES, ("Job", "Tags")))
 def b15(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
-    count = draw(st.one_of(st.just(11), st.integers(11, 40)))
+    count = draw(_B15_COUNT)
     if pick(
         draw, [True, False], only, lambda it: ".".join(INSTANCE_TYPES if it else ("Job", "Tags"))
     ):
@@ -211,7 +226,7 @@ def b15(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
         set_at(params, loc, [f"S{i % 9 + 1}.T{i}" for i in range(count)])
         return Injected(params, loc, f"{count} InstanceTypes")
     params, loc = at(draw, profile, ("Job", "Tags"))
-    tag = draw(st.fixed_dictionaries({"Key": v.free_text(), "Value": v.free_text()}))
+    tag = draw(_TAG)
     set_at(params, loc, [dict(tag, Key=f"{tag['Key']}{i}") for i in range(count)])
     return Injected(params, loc, f"{count} Tags")
 
@@ -239,15 +254,18 @@ def _cvm_value(draw: st.DrawFn, template: tuple[str, ...]) -> object:
     if name == "Password":
         return draw(bad_password())
     if (owner, name) == ("DataDisk", "DiskSize"):
-        return draw(
-            st.one_of(
-                st.sampled_from([0, 1, 5, 15, -10, 9223372036854775807, INT64_MIN]),
-                st.integers(INT64_MIN, 10**6).filter(lambda n: n <= 0 or n % 10),
-            )
-        )
+        return draw(_BAD_DATA_DISK_SIZE)
     if (owner, name) == ("SystemDisk", "DiskSize"):
-        return draw(st.sampled_from([0, -1, INT64_MIN]) | st.integers(INT64_MIN, 0))
-    return draw(st.sampled_from([-1, INT64_MIN]) | st.integers(INT64_MIN, -1))
+        return draw(_BAD_SYSTEM_DISK_SIZE)
+    return draw(_NOT_POSITIVE)
+
+
+_BAD_DATA_DISK_SIZE = st.one_of(
+    st.sampled_from([0, 1, 5, 15, -10, 9223372036854775807, INT64_MIN]),
+    st.integers(INT64_MIN, 10**6).filter(lambda n: n <= 0 or n % 10),
+)
+_BAD_SYSTEM_DISK_SIZE = st.sampled_from([0, -1, INT64_MIN]) | st.integers(INT64_MIN, 0)
+_NOT_POSITIVE = st.sampled_from([-1, INT64_MIN]) | st.integers(INT64_MIN, -1)
 
 
 @fault("B27", codes.CVM_PARAMETERS, _dotted(*_CVM_FIELDS))

@@ -10,6 +10,7 @@ graph, or make up a part of the graph that has no root.
 
 from __future__ import annotations
 
+from functools import cache
 from itertools import pairwise
 from typing import Any
 
@@ -27,6 +28,7 @@ from .bad import (
     overlong_task_name,
     overlong_topic_name,
 )
+from .choice import BOOL, ints, sample
 from .dag import drop_edges_touching, task_names, unique_name
 from .locate import get_at
 from .registry import Injected, at, fault, pick
@@ -40,7 +42,7 @@ _TASK_NAME = v.task_name()
 def _rename(draw: st.DrawFn, params: dict[str, Any], index: int, new: str) -> None:
     task = params["Job"]["Tasks"][index]
     old = task.get("TaskName")
-    if old is not None and draw(st.booleans()):
+    if old is not None and draw(BOOL):
         for dep in params["Job"].get("Dependences", []):
             for end in ("StartTask", "EndTask"):
                 if dep[end] == old:
@@ -74,13 +76,13 @@ def b3(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
 
 @fault("B4", codes.TASK_NAME, (".".join(TASK_NAME),))
 def b4(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
-    if draw(st.booleans()):
+    if draw(BOOL):
         params, loc = at(draw, profile, TASK_NAME)
         _rename(draw, params, loc[2], draw(bad_task_name()))
         return Injected(params, loc, "bad characters" if get_at(params, loc) else "empty")
     params, loc = at(draw, profile, TASK_NAME, min_tasks=2)
     tasks = params["Job"]["Tasks"]
-    other = draw(st.sampled_from([i for i in range(len(tasks)) if i != loc[2]]))
+    other = sample(draw, [i for i in range(len(tasks)) if i != loc[2]])
     if "TaskName" in tasks[other]:
         drop_edges_touching(params, tasks[other]["TaskName"])
     tasks[other]["TaskName"] = tasks[loc[2]]["TaskName"]
@@ -95,26 +97,33 @@ def b5(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     names = task_names(params)
     deps = params["Job"].setdefault("Dependences", [])
     missing = missing_task_name(draw, names)
-    variant = draw(st.sampled_from(["change", "one end", "self", "both ends"]))
+    variant = draw(_B5_VARIANT)
     end = pick(draw, ["StartTask", "EndTask"], only, lambda e: f"Job.Dependences.*.{e}")
     other = "EndTask" if end == "StartTask" else "StartTask"
     if variant == "change" and deps:
-        index = draw(st.integers(0, len(deps) - 1))
+        index = draw(ints(0, len(deps) - 1))
         deps[index][end] = missing
         return Injected(params, ("Job", "Dependences", index, end), "changed to a missing name")
     if variant == "one end" and names:
-        dep = {end: missing, other: draw(st.sampled_from(names))}
+        dep = {end: missing, other: sample(draw, names)}
         note = "missing name beside a known one"
     elif variant == "self":
         dep, note = {end: missing, other: missing}, "self on missing"
     else:
         dep, note = {end: missing, other: missing_task_name(draw, names)}, "both missing"
-    index = draw(st.integers(0, len(deps)))
+    index = draw(ints(0, len(deps)))
     deps.insert(index, {"StartTask": dep["StartTask"], "EndTask": dep["EndTask"]})
     return Injected(params, ("Job", "Dependences", index, end), note)
 
 
+_B5_VARIANT = st.sampled_from(["change", "one end", "self", "both ends"])
 _CYCLE_LENGTH = st.one_of(st.integers(1, 4), st.integers(1, 12), st.integers(13, 60))
+
+
+@cache
+def _ring(tasks: int, length: int) -> st.SearchStrategy[list[int]]:
+    """``length`` distinct task indices below ``tasks``: the tasks of a cycle, in order."""
+    return st.lists(st.integers(0, tasks - 1), min_size=length, max_size=length, unique=True)
 
 
 @fault(
@@ -124,9 +133,7 @@ def b6(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     length = draw(_CYCLE_LENGTH)
     params, _ = at(draw, profile, ("Job", "Tasks"), min_tasks=length)
     tasks = params["Job"]["Tasks"]
-    members = draw(
-        st.lists(st.integers(0, len(tasks) - 1), min_size=length, max_size=length, unique=True)
-    )
+    members = draw(_ring(len(tasks), length))
     used = set(task_names(params))
     for index in members:
         if "TaskName" not in tasks[index]:
@@ -136,8 +143,8 @@ def b6(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     end = pick(draw, ["StartTask", "EndTask"], only, lambda e: f"Job.Dependences.*.{e}")
     closing = {"StartTask": ring[-1], "EndTask": ring[0]}
     for start, stop in pairwise(ring):
-        deps.insert(draw(st.integers(0, len(deps))), {"StartTask": start, "EndTask": stop})
-    index = draw(st.integers(0, len(deps)))
+        deps.insert(draw(ints(0, len(deps))), {"StartTask": start, "EndTask": stop})
+    index = draw(ints(0, len(deps)))
     deps.insert(index, closing)
     note = "self-loop" if length == 1 else f"cycle of {length}"
     return Injected(params, ("Job", "Dependences", index, end), note)
@@ -174,13 +181,13 @@ def b25(draw: st.DrawFn, profile: TargetProfile, only: str | None) -> Injected:
     configs = get_at(params, loc[:-1])
     name = configs[loc[-1]]["EventName"]
     others = [i for i in range(len(configs)) if i != loc[-1]]
-    if others and draw(st.booleans()):
-        index = draw(st.sampled_from(others))
+    if others and draw(BOOL):
+        index = sample(draw, others)
         configs[index]["EventName"] = name
         note = "changed to a repeated name"
     else:
         extra = build_object(draw, "EventConfig", Ctx(profile), skip=frozenset({"EventName"}))
-        index = draw(st.integers(0, len(configs)))
+        index = draw(ints(0, len(configs)))
         configs.insert(index, {"EventName": name, **extra})
         note = "added a repeated name"
     return Injected(params, (*loc[:-1], index, "EventName"), note)
