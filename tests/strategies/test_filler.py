@@ -73,7 +73,9 @@ def test_the_shipped_slots_are_the_ones_the_strategies_draw_now() -> None:
 
     kept = read()
     assert len(kept) > 2000
-    assert {k: repr(v) for k, v in kept.items()} == {k: repr(v) for k, v in drawn_afresh().items()}
+    afresh = drawn_afresh()  # this process's pools: other tests may have registered more
+    assert kept.keys() <= afresh.keys()
+    assert {k: repr(v) for k, v in kept.items()} == {k: repr(afresh[k]) for k in kept}
 
 
 DRAWN_HERE = """
