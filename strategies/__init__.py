@@ -22,7 +22,7 @@ if __name__ != "tcbatch_contract.strategies":  # pragma: no cover - a checkout's
         "(install the project with `pip install -e .`)"
     )
 
-from . import pinning, pools
+from . import pinning, pools, unwrap
 from ._internal.case import Case, MultiFaultCase
 from ._internal.examples import documented_examples
 from ._internal.faults import (
@@ -51,6 +51,7 @@ __all__ = [
     "schema_fuzz",
     "single_fault",
     "single_fault_rules",
+    "unwrap",
     "valid_cases",
     "valid_submit_job",
 ]

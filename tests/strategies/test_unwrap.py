@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.strategies._internal import lazy
 from tcbatch_contract.strategies import generate, multi_fault, single_fault, valid_cases
-from tcbatch_contract.strategies._internal.unwrap import KEPT, kept_unwrapping
+from tcbatch_contract.strategies.unwrap import KEPT, kept_unwrapping
 
 from tcbatch_contract.profile import TargetProfile
 

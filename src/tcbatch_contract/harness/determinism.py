@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..strategies._internal.unwrap import kept_unwrapping
 from ..strategies.pinning import PINNED, fixed_generation
+from ..strategies.unwrap import kept_unwrapping
 
 __all__ = [
     "MUTATOR_OFF",
