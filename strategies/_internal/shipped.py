@@ -7,10 +7,11 @@ quarter of a millisecond, and a default run uses nearly all of the ~3,000 slots 
 default Region's pools, in each worker process that had not yet learnt them from another.
 So they are drawn here once, and a process reads them from the file in milliseconds.
 
-Kept: every slot of every pool that the default profile's strategies register and whose
-name is its seed (the values depend on nothing else). Not kept: the EnvId pool, whose
-values are the target's own EnvIds, made afresh each run, and the pools of other Regions
-or of a profile with more EnvIds; those are drawn on first use as before. The values stand
+Kept: every slot of every pool that the strategies register for the default Region with
+one known EnvId (the embedded emulator's) or none (a URL's, unless ``--known-env-id`` is
+given), and whose name is its seed (the values depend on nothing else). Not kept: the
+EnvId pool, whose values are the target's own EnvIds, made afresh each run, and the pools
+of other Regions or of a profile with more EnvIds; those are drawn on first use as before. The values stand
 as drawn with the Hypothesis the tests pin: with another release, a kept slot keeps its
 value and only the others are drawn by that release.
 
@@ -76,14 +77,16 @@ def _register_default_pools() -> None:
     from .seeded import generate
     from .valid import valid_cases
 
-    profile = TargetProfile(known_env_ids=("env-00000000",))
-    families = [valid_cases(profile), multi_fault(profile)]
-    families += [single_fault(rule, profile) for rule in single_fault_rules()]
-    for strategy in families:
-        generate(strategy, CASES_PER_STRATEGY)
-    for rule in single_fault_rules():  # a field's own pools (a forced list is never empty)
-        for field in rule_fields(rule):
-            generate(single_fault(rule, profile, field=field), 1)
+    # The embedded emulator's profile (one EnvId), and a URL's when no --known-env-id is
+    # given (none): a pool's seed counts the EnvIds.
+    for profile in (TargetProfile(known_env_ids=("env-00000000",)), TargetProfile()):
+        families = [valid_cases(profile), multi_fault(profile)]
+        families += [single_fault(rule, profile) for rule in single_fault_rules()]
+        for strategy in families:
+            generate(strategy, CASES_PER_STRATEGY)
+        for rule in single_fault_rules():  # a field's own pools (a forced list is never empty)
+            for field in rule_fields(rule):
+                generate(single_fault(rule, profile, field=field), 1)
 
 
 def write(path: Path = FILE) -> int:

@@ -83,16 +83,17 @@ from tcbatch_contract.profile import TargetProfile
 from tcbatch_contract.strategies import generate, multi_fault, single_fault, valid_cases
 from tcbatch_contract.strategies.pools import fresh_slots
 
-profile = TargetProfile(known_env_ids=("env-fresh123",))
-for strategy in (valid_cases(profile), multi_fault(profile), single_fault("B7", profile)):
-    generate(strategy, 30)
+for profile in (TargetProfile(known_env_ids=("env-fresh123",)), TargetProfile()):
+    for strategy in (valid_cases(profile), multi_fault(profile), single_fault("B7", profile)):
+        generate(strategy, 30)
 print(sorted({repr(name[1]) for name, _ in fresh_slots()}))
 """
 
 
 def test_a_process_draws_only_the_slots_of_the_runs_own_pools() -> None:
     """With the shipped slots, a process that draws cases for a profile like the default
-    run's draws no slot of its own but those of the EnvId pool (the run's own values)."""
+    run's, or a URL's without known EnvIds, draws no slot of its own but those of the
+    EnvId pool (the run's own values)."""
     import subprocess
     import sys
 
