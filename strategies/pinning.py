@@ -14,10 +14,11 @@ unchanged and :data:`PINNED` says the pool could not be emptied.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from ._internal.patch import Patch
 
 try:
     from hypothesis.internal.conjecture import providers as _providers
@@ -30,33 +31,28 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover - another H
     _providers = None
     PINNED = False
 
-_lock = threading.Lock()
-_depth = 0
-_original: Any = None
-
 
 def _no_local_constants() -> Any:
     return _EMPTY
 
 
+_PATCH = (
+    Patch(
+        _providers,
+        "_get_local_constants",
+        _no_local_constants,
+        reset=_providers.CONSTANTS_CACHE.cache.clear,
+    )
+    if PINNED
+    else None
+)
+
+
 @contextmanager
 def fixed_generation() -> Iterator[None]:
     """Draw without constants taken from the loaded modules (re-entrant, thread-safe)."""
-    global _depth, _original
-    if not PINNED:
+    if _PATCH is None:
         yield
         return
-    with _lock:
-        if _depth == 0:
-            _original = _providers._get_local_constants
-            _providers._get_local_constants = _no_local_constants
-            _providers.CONSTANTS_CACHE.cache.clear()
-        _depth += 1
-    try:
+    with _PATCH.scope():
         yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                _providers._get_local_constants = _original
-                _providers.CONSTANTS_CACHE.cache.clear()

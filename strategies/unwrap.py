@@ -19,10 +19,11 @@ False and drawing goes on unchanged.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from ._internal.patch import Patch
 
 try:
     from hypothesis.strategies._internal import lazy as _lazy
@@ -36,8 +37,6 @@ except (ImportError, AttributeError):  # pragma: no cover - another Hypothesis
     KEPT = False
 
 _ATTRIBUTE = "_tcbatch_unwrapped"
-_lock = threading.Lock()
-_depth = 0
 
 
 def _unwrap_kept(strategy: Any) -> Any:
@@ -53,21 +52,14 @@ def _unwrap_kept(strategy: Any) -> Any:
     return result
 
 
+_PATCH = Patch(_lazy, "unwrap_strategies", _unwrap_kept) if KEPT else None
+
+
 @contextmanager
 def kept_unwrapping() -> Iterator[None]:
     """Draw with each wrapper unwrapped once (re-entrant, thread-safe)."""
-    global _depth
-    if not KEPT:
+    if _PATCH is None:
         yield
         return
-    with _lock:
-        if _depth == 0:
-            _lazy.unwrap_strategies = _unwrap_kept
-        _depth += 1
-    try:
+    with _PATCH.scope():
         yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                _lazy.unwrap_strategies = _ORIGINAL
