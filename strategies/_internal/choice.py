@@ -37,9 +37,9 @@ def choice(draw: st.DrawFn, options: Sequence[T]) -> T:
 
 
 def sample(draw: st.DrawFn, options: Sequence[T]) -> T:
-    """What ``draw(st.sampled_from(options))`` draws, with the very same choices (an index
-    sampled from a ``range`` is drawn as an element of the list is), from a strategy built
-    once per length: for a list known only at draw time."""
+    """The value ``draw(st.sampled_from(options))`` draws from the same seed (an index
+    sampled from a ``range`` is drawn as an element of the list is; only the span's label
+    differs), from a strategy built once per length: for a list known only at draw time."""
     if len(options) == 1:  # ``sampled_from`` of one element is ``just`` it: nothing drawn
         return options[0]
     return options[draw(_indices(len(options)))]

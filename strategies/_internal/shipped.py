@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,11 @@ def read(path: Path = FILE) -> dict[tuple[Hashable, int], Any]:
     try:
         with gzip.open(path, "rt", encoding="ascii") as stream:
             document = json.load(stream)
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        return {}
-    return {(_hashable(name), index): value for name, index, value in document["slots"]}
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            return {}
+        return {(_hashable(name), index): value for name, index, value in document["slots"]}
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
+        return {}  # truncated, corrupt or of another shape: nothing shipped
 
 
 def _hashable(value: Any) -> Hashable:
@@ -57,7 +58,14 @@ def drawn_afresh() -> dict[tuple[Hashable, int], Any]:
     """Every slot of the pools to keep, drawn now in this process."""
     from . import filler
 
-    _register_default_pools()
+    # Registered by drawing, with no shipped slot looked up: which pools a case uses may
+    # depend on a pooled value (a PACKAGE DeliveryForm draws a PackagePath), and the file
+    # being written again must not decide it.
+    shipped, filler._SHIPPED = filler._SHIPPED, {}
+    try:
+        _register_default_pools()
+    finally:
+        filler._SHIPPED = shipped
     out: dict[tuple[Hashable, int], Any] = {}
     for name, seed, size, strategy in filler.pools():
         if name != seed:  # its values are the run's own

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from tcbatch_contract.strategies import single_fault
 
 from tcbatch_contract.harness.checks.generated import SingleFaultCheck
@@ -114,15 +116,19 @@ def test_each_rule_with_few_faults_makes_exactly_as_many_as_it_declares() -> Non
 
     from tcbatch_contract.profile import TargetProfile
 
-    profile = TargetProfile(known_env_ids=("env-abcd1234",))
     declared = {r: fault_count(r) for r in single_fault_rules() if fault_count(r) is not None}
     assert {"S1", "S2", "B13", "B18", "B25"} <= set(declared)
-    for rule, count in declared.items():
+    profiles = (
+        TargetProfile(known_env_ids=("env-abcd1234",)),  # the embedded emulator's
+        TargetProfile(),  # a URL's, no EnvId known
+        TargetProfile(region="ap-shanghai", known_env_ids=("env-abcd1234", "env-efgh5678")),
+    )
+    for profile, (rule, count) in itertools.product(profiles, declared.items()):
         keys: set[object] = set()
         for seed in range(10):  # up to 2,000 draws; most rules need a few dozen
             cases = generate(single_fault(rule, profile), 200, seed)
             keys |= {SingleFaultCheck.distinct(c) for c in cases}
-            assert len(keys) <= count, (rule, count, sorted(keys))
+            assert len(keys) <= count, (profile, rule, count, sorted(keys))
             if len(keys) == count:
                 break
-        assert len(keys) == count, (rule, count, sorted(keys))
+        assert len(keys) == count, (profile, rule, count, sorted(keys))

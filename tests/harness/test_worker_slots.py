@@ -56,11 +56,13 @@ def test_a_slot_drawn_in_another_process_is_the_one_drawn_here() -> None:
 
 
 def test_learnt_slots_are_held_and_drawing_known_slots_hands_nothing_on() -> None:
-    generate(single_fault("B21"), 4, 1)
+    profile = TargetProfile(region="ap-chengdu", known_env_ids=("env-slots002",))
     fresh_slots()  # forget what this process drew so far
+    generate(single_fault("B21", profile), 4, 1)
+    assert fresh_slots()  # a Region whose slots are not shipped: drawn here
     learn_slots({("a pool nobody draws", 0): "learnt"})
     assert known_slots()[("a pool nobody draws", 0)] == "learnt"
-    generate(single_fault("B21"), 4, 1)  # the same cases: every slot known already
+    generate(single_fault("B21", profile), 4, 1)  # the same cases: every slot known already
     assert fresh_slots() == {}
 
 
@@ -74,7 +76,10 @@ def _setup(folder: Path) -> TargetSetup:
     )
     return TargetSetup(
         "test",
-        TargetProfile(known_env_ids=cfg.known_env_ids, rate_limit=cfg.rate_limit),
+        # a Region whose slots are not shipped: the workers draw them and hand them on
+        TargetProfile(
+            region="ap-nanjing", known_env_ids=cfg.known_env_ids, rate_limit=cfg.rate_limit
+        ),
         WsgiTransport(make_app(cfg), host=HOST),
         HOST,
         Credential(SECRET_ID, SECRET_KEY),

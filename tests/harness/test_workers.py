@@ -314,6 +314,7 @@ def test_with_workers_the_state_machine_and_the_rate_limit_both_hold(tmp_path: P
     spec = spec_for(tmp_path / "two", rate_limit=10)
     two, text, runner = run(spec, workers=2, selected=selected, examples=6)
     assert runner.workers == 2
+    assert runner.on_twins == {"STATE-MODEL"}  # in a worker, as that worker reported
     verdicts = {r.rule: r.status for r in two.results}
     assert verdicts["P9"] is Status.PASS and verdicts["STATE-MODEL"] is Status.PASS, text
     one, _, _ = run(

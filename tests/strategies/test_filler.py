@@ -113,6 +113,13 @@ def test_a_missing_or_foreign_pool_file_ships_nothing(tmp_path) -> None:
     garbled = tmp_path / "garbled.json.gz"
     garbled.write_bytes(b"not gzip")
     assert read(garbled) == {}
+    truncated = tmp_path / "truncated.json.gz"
+    whole = gzip.compress(json.dumps({"format": 1, "slots": [[["x"], 0, 1]]}).encode())
+    truncated.write_bytes(whole[: len(whole) // 2])
+    assert read(truncated) == {}
+    shapeless = tmp_path / "shapeless.json.gz"
+    shapeless.write_bytes(gzip.compress(b'{"format": 1, "rows": []}'))
+    assert read(shapeless) == {}
     other = tmp_path / "other.json.gz"
     with gzip.open(other, "wt", encoding="ascii") as stream:
         json.dump({"format": 99, "slots": [[["x"], 0, 1]]}, stream)

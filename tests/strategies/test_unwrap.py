@@ -40,3 +40,29 @@ def test_hypothesis_gets_its_own_function_back_even_after_an_error() -> None:
     except KeyError:
         pass
     assert lazy.unwrap_strategies is original
+
+
+def test_threads_entering_and_leaving_in_turn_leave_hypothesis_its_own_function() -> None:
+    """The patch stays while any thread is inside, and goes when the last one leaves."""
+    import threading
+
+    original = lazy.unwrap_strategies
+    inside, leave = threading.Barrier(3), threading.Event()
+    seen: list[object] = []
+
+    def draw_inside() -> None:
+        with kept_unwrapping():
+            inside.wait()
+            leave.wait()
+            generate(st.lists(st.integers(0, 3)), 5, 1)
+            seen.append(lazy.unwrap_strategies)
+
+    threads = [threading.Thread(target=draw_inside) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    inside.wait()
+    assert lazy.unwrap_strategies is not original  # both threads inside
+    leave.set()
+    for thread in threads:
+        thread.join(30)
+    assert len(seen) == 2 and lazy.unwrap_strategies is original

@@ -175,6 +175,7 @@ class Runner(Scheduling):
         self._observers: list[Observer] = []  # every check run, every round, every process
         self._latest: dict[int, Observer] = {}
         self._portable: set[int] = set()  # checks a worker process can build
+        self.on_twins: set[str] = set()  # rules a worker ran on a twin of the target
 
     # ---- planning -------------------------------------------------------------------
 

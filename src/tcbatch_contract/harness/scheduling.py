@@ -35,6 +35,7 @@ class Scheduling:
     stop: Any
     _observers: list[Observer]
     _portable: set[int]
+    on_twins: set[str]  # rules a worker ran on a twin of the target (``_twinned``)
 
     def run_one(self, check: Check) -> RuleResult:  # pragma: no cover - Runner's
         raise NotImplementedError
@@ -247,6 +248,8 @@ class Scheduling:
             observer.breach_count += 1
             observer.breaches.append(reused_id_breach(check.rule, request_id))
         self._observers.append(observer)
+        if outcome.twin:
+            self.on_twins.add(check.rule)
         result = outcome.result
         if result is None:
             return None

@@ -5,8 +5,8 @@ one verdict back (``tcbatch-contract merge``). The split is a pure function of t
 and the shard count, the same on every runner:
 
 * the small checks (one rule each, most of them) go whole to one shard each, dealt out in
-  plan order to the shard with the least weight so far;
-* the big generated checks (``weight`` above 1: VALID, FUZZ) are split by case ranges:
+  plan order to the shard with the least ``weight`` (about how long a check takes) so far;
+* the big generated checks (``split_by_cases``: VALID, FUZZ) are split by case ranges:
   every shard draws the same sequence from the rule's seed and judges only its slice of
   it (the cases before the slice are drawn, not sent); the first slice also judges the
   check's fixed cases, the last one its closing cases.

@@ -138,6 +138,7 @@ class Outcome:
     created_jobs: list[str] = field(default_factory=list)  # created and still not deleted
     gone: str | None = None  # why the target could no longer be reached, if it could not
     slots: dict[Any, Any] = field(default_factory=dict)  # pool slots drawn by this worker
+    twin: bool = False  # run on a twin of the target of its own
 
 
 def check_key(check: Check) -> str:
@@ -203,11 +204,13 @@ def _run(key: str, settings: RunSettings, slots: dict[Any, Any], twin: bool = Fa
     """Run one check in this worker (on a twin of the target of its own with ``twin``),
     knowing the pool ``slots`` other processes drew; what the parent needs of it."""
     learn_slots(slots)
-    runner, targets = _twin() if twin else (_worker["runner"], _worker["targets"])
+    runner, targets = _worker["runner"], _worker["targets"]
     check = _worker["checks"][key]
-    runner.settings = settings
     result: RuleResult | None = None
     try:
+        if twin:
+            runner, targets = _twin()
+        runner.settings = settings
         result = runner.run_one(check)
     except BaseException:  # stopped (Stopped, KeyboardInterrupt): report the jobs it holds
         result = None
@@ -219,6 +222,7 @@ def _run(key: str, settings: RunSettings, slots: dict[Any, Any], twin: bool = Fa
     left = () if twin else targets.created_jobs
     outcome = Outcome(key, result, request_ids=fresh, created_jobs=sorted(left))
     outcome.slots = fresh_slots()
+    outcome.twin = twin
     if runner.gone is not None:
         outcome.gone = runner.gone.detail
     if observer is not None:
