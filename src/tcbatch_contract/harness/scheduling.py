@@ -29,6 +29,7 @@ class Scheduling:
     targets: TargetFactory
     settings: RunSettings
     rules: dict[str, Any]
+    checks: list[Check]
     workers: int
     progress: Any
     rounds: int
@@ -39,6 +40,29 @@ class Scheduling:
 
     def run_one(self, check: Check) -> RuleResult:  # pragma: no cover - Runner's
         raise NotImplementedError
+
+    def on_twin(
+        self,
+        transport: Any,
+        *,
+        checks: list[Check] | None = None,
+        unpaced: bool = False,
+        progress: Any = None,
+    ) -> Any:
+        """A runner like this one over ``transport``, a twin of the target (an emulator of
+        the same configuration over a store of its own, ``recipe.isolated``): the checks
+        that need its state to themselves run there. It shares this run's stop (one Ctrl-C
+        stops both) and its RequestIds; ``unpaced`` as ``TargetFactory`` takes it."""
+        from .runner import Runner
+
+        spec = dataclasses.replace(self.targets.spec, transport=transport, recipe=None)
+        targets = TargetFactory(spec, self.targets.request_ids, unpaced=unpaced)
+        rules = list(self.rules.values())
+        runner = Runner(
+            targets, self.settings, checks=checks or self.checks, rules=rules, progress=progress
+        )
+        runner.stop = self.stop
+        return runner
 
     def _gone(self, error: TransportError) -> None:  # pragma: no cover - Runner's
         raise NotImplementedError
@@ -269,15 +293,7 @@ class Beside:
     """
 
     def __init__(self, parent: Any, checks: list[Check], transport: Any) -> None:
-        from .runner import Runner
-
-        spec = dataclasses.replace(parent.targets.spec, transport=transport, recipe=None)
-        targets = TargetFactory(spec, parent.targets.request_ids)
-        rules = list(parent.rules.values())
-        self.runner = Runner(
-            targets, parent.settings, checks=checks, rules=rules, progress=parent.progress
-        )
-        self.runner.stop = parent.stop  # one Ctrl-C stops both
+        self.runner = parent.on_twin(transport, checks=checks, progress=parent.progress)
         self.runner._observers = parent._observers  # one RESPONSE-FORM judgement
         self.checks = checks
         self.results: list[RuleResult] = []

@@ -185,19 +185,12 @@ def _start(spec: Any, share: int, stop: Any, loaded: Any) -> None:
 
 
 def _twin() -> tuple[Any, Any]:
-    """(runner, targets) over a twin of this worker's target: an emulator of the same
-    configuration over a store of its own, for one exclusive check (``recipe.isolated``)."""
-    from .runner import Runner
-    from .targets import TargetFactory
-
-    base, targets = _worker["runner"], _worker["targets"]
-    recipe = targets.spec.recipe
+    """(runner, targets) over a twin of this worker's target, for one exclusive check."""
+    recipe = _worker["targets"].spec.recipe
     unlimited = getattr(recipe, "unlimited", False)
-    spec = dataclasses.replace(targets.spec, transport=recipe.isolated(limited=not unlimited))
-    twin = TargetFactory(spec, targets.request_ids, unpaced=unlimited)
-    runner = Runner(twin, base.settings, checks=base.checks, rules=list(base.rules.values()))
-    runner.stop = base.stop  # one stop for both
-    return runner, twin
+    twin = recipe.isolated(limited=not unlimited)
+    runner = _worker["runner"].on_twin(twin, unpaced=unlimited)
+    return runner, runner.targets
 
 
 def _run(key: str, settings: RunSettings, slots: dict[Any, Any], twin: bool = False) -> Outcome:
