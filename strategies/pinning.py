@@ -14,8 +14,7 @@ unchanged and :data:`PINNED` says the pool could not be emptied.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 from ._internal.patch import Patch
@@ -36,23 +35,14 @@ def _no_local_constants() -> Any:
     return _EMPTY
 
 
-_PATCH = (
-    Patch(
-        _providers,
-        "_get_local_constants",
-        _no_local_constants,
-        reset=_providers.CONSTANTS_CACHE.cache.clear,
-    )
-    if PINNED
-    else None
+_PATCH = Patch(
+    _providers if PINNED else None,
+    "_get_local_constants",
+    _no_local_constants,
+    reset=lambda: _providers.CONSTANTS_CACHE.cache.clear(),
 )
 
 
-@contextmanager
-def fixed_generation() -> Iterator[None]:
+def fixed_generation() -> AbstractContextManager[None]:
     """Draw without constants taken from the loaded modules (re-entrant, thread-safe)."""
-    if _PATCH is None:
-        yield
-        return
-    with _PATCH.scope():
-        yield
+    return _PATCH.scope()

@@ -19,8 +19,7 @@ False and drawing goes on unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 from ._internal.patch import Patch
@@ -52,14 +51,9 @@ def _unwrap_kept(strategy: Any) -> Any:
     return result
 
 
-_PATCH = Patch(_lazy, "unwrap_strategies", _unwrap_kept) if KEPT else None
+_PATCH = Patch(_lazy if KEPT else None, "unwrap_strategies", _unwrap_kept)
 
 
-@contextmanager
-def kept_unwrapping() -> Iterator[None]:
+def kept_unwrapping() -> AbstractContextManager[None]:
     """Draw with each wrapper unwrapped once (re-entrant, thread-safe)."""
-    if _PATCH is None:
-        yield
-        return
-    with _PATCH.scope():
-        yield
+    return _PATCH.scope()

@@ -144,14 +144,11 @@ class Filler:
 def slot(name: Hashable, seed: Hashable, strategy: st.SearchStrategy[T], index: int) -> T:
     """Value ``index`` of the pool ``name`` of ``strategy``: shipped, or drawn on first use."""
     key = (name, index)
-    try:
-        return _SLOTS[key]  # type: ignore[no-any-return]
-    except KeyError:
-        pass
-    if name == seed:  # a pool that its name alone decides: it may be shipped
+    value = _SLOTS.get(key, _ABSENT)
+    if value is _ABSENT and name == seed:  # a pool its name alone decides: maybe shipped
         value = _shipped().get(key, _ABSENT)
-        if value is not _ABSENT:
-            return value  # type: ignore[no-any-return]
+    if value is not _ABSENT:
+        return value  # type: ignore[no-any-return]
     with _lock:
         if key not in _SLOTS:
             _SLOTS[key] = _FRESH[key] = _draw_slot(seed, strategy, index)

@@ -11,7 +11,8 @@ from typing import Any
 class Patch:
     """``module.name`` is ``replacement`` while any thread is inside :meth:`scope`
     (re-entrant, thread-safe), and its own value again once the last one has left;
-    ``reset`` runs at each switch (a cache of what the attribute computed)."""
+    ``reset`` runs at each switch (a cache of what the attribute computed). A ``module``
+    of None (another Hypothesis, without that corner) makes the scope change nothing."""
 
     def __init__(
         self,
@@ -30,6 +31,9 @@ class Patch:
 
     @contextmanager
     def scope(self) -> Iterator[None]:
+        if self.module is None:
+            yield
+            return
         with self._lock:
             if self._depth == 0:
                 self._original = getattr(self.module, self.name)
