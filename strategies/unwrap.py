@@ -1,4 +1,4 @@
-"""Drawing from Hypothesis's lazy strategies without unwrapping them again at every draw.
+"""Drawing from Hypothesis's strategies without asking the same questions at every draw.
 
 Most strategies Hypothesis hands out (``st.integers(0, 5)``, ``st.lists(...)``,
 ``st.deferred(...)``) are wrappers that build the real strategy on first use and keep it.
@@ -12,30 +12,55 @@ itself. What is drawn stays the same: the strategy kept is the one Hypothesis un
 and the nested calls of a wrapper still being unwrapped (a recursive definition) go to
 Hypothesis's own function as before.
 
-This reaches one private corner of Hypothesis (``ConjectureData.draw`` imports
-``unwrap_strategies`` from its module at each call); if that corner moves, :data:`KEPT` is
-False and drawing goes on unchanged.
+A nested draw (one a strategy makes while it draws: each member of a job, each item of
+a list) also asked four more questions of the strategy each time: whether it was
+validated in this thread, whether it can draw anything, how deep the draw is, and its
+label. A job has hundreds of such draws, and they were about a tenth of a worker's time.
+Once a strategy has been drawn from without error, the answers are settled: validation
+passed, the strategy is not empty (an empty one never draws), and its label is computed
+once and kept by Hypothesis. Inside the scope, :func:`_draw_kept` remembers the
+unwrapped strategy and its label on the strategy and, for a nested draw, opens the span
+and draws as Hypothesis's own ``ConjectureData.draw`` does after those checks. The
+top-level draw (the one Hypothesis times and reports) and every first draw of a strategy
+go to Hypothesis's method unchanged.
+
+This reaches two private corners of Hypothesis (``ConjectureData.draw`` imports
+``unwrap_strategies`` from its module at each call, and the method itself); if either
+moves, :data:`KEPT` is False and drawing goes on unchanged.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ._internal.patch import Patch
 
 try:
+    from hypothesis.errors import FlakyStrategyDefinition
+    from hypothesis.internal.compat import add_note
+    from hypothesis.internal.conjecture import data as _data
     from hypothesis.strategies._internal import lazy as _lazy
     from hypothesis.strategies._internal.deferred import DeferredStrategy
 
     _WRAPPERS: tuple[type, ...] = (_lazy.LazyStrategy, DeferredStrategy)
     _ORIGINAL: Any = _lazy.unwrap_strategies
-    KEPT = callable(_ORIGINAL) and hasattr(_lazy, "threadlocal")
+    _ORIGINAL_DRAW: Any = _data.ConjectureData.draw
+    _MAX_DEPTH: int = _data.MAX_DEPTH
+    KEPT = (
+        callable(_ORIGINAL)
+        and hasattr(_lazy, "threadlocal")
+        and callable(_ORIGINAL_DRAW)
+        and isinstance(_MAX_DEPTH, int)
+        and hasattr(_data.ConjectureData, "start_span")
+    )
 except (ImportError, AttributeError):  # pragma: no cover - another Hypothesis
-    _lazy = None
+    _lazy = _data = None
     KEPT = False
 
 _ATTRIBUTE = "_tcbatch_unwrapped"
+_SETTLED = "_tcbatch_settled"  # (the unwrapped strategy, its label) once drawn from
 
 
 def _unwrap_kept(strategy: Any) -> Any:
@@ -51,9 +76,39 @@ def _unwrap_kept(strategy: Any) -> Any:
     return result
 
 
-_PATCH = Patch(_lazy if KEPT else None, "unwrap_strategies", _unwrap_kept)
+def _draw_kept(
+    data: Any, strategy: Any, label: int | None = None, observe_as: str | None = None
+) -> Any:
+    """``data.draw(strategy)``, without the checks a settled strategy has passed."""
+    if data.depth == 0 or data.depth >= _MAX_DEPTH:  # the top level, or too deep
+        return _ORIGINAL_DRAW(data, strategy, label, observe_as)
+    settled = getattr(strategy, "__dict__", {}).get(_SETTLED)
+    if settled is None:
+        value = _ORIGINAL_DRAW(data, strategy, label, observe_as)
+        unwrapped = _unwrap_kept(strategy)
+        if hasattr(strategy, "__dict__"):  # validated, not empty, its label computed
+            strategy.__dict__[_SETTLED] = (unwrapped, unwrapped.label)
+        return value
+    unwrapped, own_label = settled
+    data.start_span(label=own_label if label is None else label)
+    try:
+        return unwrapped.do_draw(data)
+    except FlakyStrategyDefinition as err:
+        add_note(err, f"while drawing from {strategy!r}")
+        raise
+    finally:
+        data.stop_span()
 
 
-def kept_unwrapping() -> AbstractContextManager[None]:
-    """Draw with each wrapper unwrapped once (re-entrant, thread-safe)."""
-    return _PATCH.scope()
+_PATCHES = (
+    Patch(_lazy if KEPT else None, "unwrap_strategies", _unwrap_kept),
+    Patch(_data.ConjectureData if KEPT else None, "draw", _draw_kept),
+)
+
+
+@contextmanager
+def kept_unwrapping() -> Iterator[None]:
+    """Draw with each wrapper unwrapped once, and each settled strategy's checks
+    skipped in nested draws (re-entrant, thread-safe)."""
+    with _PATCHES[0].scope(), _PATCHES[1].scope():
+        yield

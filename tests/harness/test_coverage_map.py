@@ -225,3 +225,51 @@ def test_hostile_bodies_are_tallied_by_their_form_and_never_crash_the_check() ->
         assert client.send(resigned).code is not None
     assert tally.requests == len(bodies) + 2
     assert "S1" in tally.rule_fields  # the 900-deep job lacks Placement; so S1 was exercised
+
+
+def _whole_tree_walk(value: Any, template: str, tally: Tally) -> None:
+    """Every member of the tree visited and its template looked up: the reading the
+    pruned walk must agree with."""
+    from tcbatch_contract.harness.coverage import _bounds_of, _measure, enumerations
+
+    for index, bound in _bounds_of().get(template, ()):
+        measured = _measure(bound.kind, value)
+        if measured is not None and measured in bound.points:
+            tally.boundary_points.add((index, measured))
+    values = enumerations().get(template)
+    if values is not None and isinstance(value, str) and value in values:
+        tally.enum_values.add((template, value))
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _whole_tree_walk(item, f"{template}.{name}" if template else str(name), tally)
+    elif isinstance(value, list):
+        for item in value:
+            _whole_tree_walk(item, f"{template}.*", tally)
+
+
+def test_the_walk_of_a_request_tallies_what_a_walk_of_every_member_does() -> None:
+    from tcbatch_contract.strategies import generate, multi_fault, single_fault, valid_cases
+
+    from tcbatch_contract.harness.coverage import _walk
+    from tcbatch_contract.profile import TargetProfile
+
+    profile = TargetProfile(known_env_ids=("env-walk0001",))
+    trees: list[Any] = [case.params for case in generate(valid_cases(profile), 20, 3)]
+    trees += [case.params for case in generate(multi_fault(profile), 20, 3)]
+    for rule in ("B1", "B6", "B12", "B15", "S1", "S3", "S4", "B26"):
+        trees += [case.params for case in generate(single_fault(rule, profile), 15, 5)]
+    trees += [  # member names holding dots reach a field's template another way
+        {"Job.JobName": "x" * 60, "Job": {"Tasks.*.TaskName": "y" * 60, "Priority": 100}},
+        {"Job": {"Tasks": [{"ComputeEnv.EnvType": "MANAGED", "TaskName": "t"}] * 2}},
+    ]
+    tallied = 0
+    for tree in trees:
+        pruned, whole = Tally(), Tally()
+        _walk(tree, "", pruned)
+        _whole_tree_walk(tree, "", whole)
+        assert (pruned.boundary_points, pruned.enum_values) == (
+            whole.boundary_points,
+            whole.enum_values,
+        ), tree
+        tallied += bool(whole.boundary_points or whole.enum_values)
+    assert tallied > len(trees) // 2  # the trees reached limits and enumerations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.strategies._internal import lazy
 from tcbatch_contract.strategies import generate, multi_fault, single_fault, valid_cases
-from tcbatch_contract.strategies.unwrap import KEPT, kept_unwrapping
+from tcbatch_contract.strategies.unwrap import _PATCHES, KEPT, _unwrap_kept, kept_unwrapping
 
 from tcbatch_contract.profile import TargetProfile
 
@@ -15,20 +15,30 @@ TREE: st.SearchStrategy[object] = st.deferred(
 )
 
 
-def test_the_same_seed_draws_the_same_values_with_unwrapping_kept() -> None:
-    assert KEPT, "Hypothesis moved unwrap_strategies"
-    for strategy in (
+def test_the_same_seed_draws_the_same_values_with_unwrapping_kept(monkeypatch) -> None:
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    assert KEPT, "Hypothesis moved unwrap_strategies or ConjectureData.draw"
+    original_draw = ConjectureData.draw
+    strategies = (
         valid_cases(PROFILE),
         single_fault("B6", PROFILE),
         multi_fault(PROFILE),
         TREE,  # a recursive definition: its nested unwrapping is Hypothesis's own
         st.lists(st.integers(0, 5).map(str), unique=True),
-    ):
-        with kept_unwrapping():
-            kept = generate(strategy, 25, 11)
-            again = generate(strategy, 25, 11)  # every wrapper's answer now kept
-        plain = generate(strategy, 25, 11)
-        assert repr(kept) == repr(again) == repr(plain)
+    )
+    kept, again = [], []
+    with kept_unwrapping():
+        assert ConjectureData.draw is not original_draw
+        for strategy in strategies:
+            kept.append(generate(strategy, 25, 11))
+            again.append(generate(strategy, 25, 11))  # every strategy's answers now kept
+    assert ConjectureData.draw is original_draw
+    for patch in _PATCHES:  # Hypothesis alone (``generate`` keeps unwrapping itself)
+        monkeypatch.setattr(patch, "module", None)
+    plain = [generate(strategy, 25, 11) for strategy in strategies]
+    assert lazy.unwrap_strategies is not _unwrap_kept
+    assert repr(kept) == repr(again) == repr(plain)
 
 
 def test_hypothesis_gets_its_own_function_back_even_after_an_error() -> None:
