@@ -132,3 +132,50 @@ def test_each_rule_with_few_faults_makes_exactly_as_many_as_it_declares() -> Non
             if len(keys) == count:
                 break
         assert len(keys) == count, (profile, rule, count, sorted(keys))
+
+
+def _drive_failing(monkeypatch, direct: bool, flaky: bool = False) -> tuple[object, list[object]]:
+    """A drive of B3 whose judge fails every case with a task name over 70 characters
+    (once per case when ``flaky``), through the engine directly or through ``@given``."""
+    from tcbatch_contract.harness import driver
+    from tcbatch_contract.harness.model import Failure
+
+    monkeypatch.setattr(driver, "DIRECT", direct)
+    judged: list[object] = []
+    failed_before: set[str] = set()
+
+    def judge(case: object, pick: int) -> Judgement:
+        judged.append((case.params, pick))
+        names = [t.get("TaskName", "") for t in case.params["Job"]["Tasks"]]
+        longest = max(names, key=len)
+        if len(longest) <= 70 or (flaky and longest in failed_before):
+            return Judgement(requests=1)
+        failed_before.add(longest)
+        failure = Failure(rule="B3", summary=f"{len(longest)}", expected={}, actual={})
+        return Judgement(requests=1, failure=failure)
+
+    result = drive("B3", single_fault("B3"), judge, max_examples=30, run_seed=4)
+    return result, judged
+
+
+def test_the_engine_run_directly_judges_and_shrinks_as_given_does(monkeypatch) -> None:
+    from tcbatch_contract.harness.driver import DIRECT
+
+    assert DIRECT, "Hypothesis moved the engine the driver runs directly"
+    direct, direct_cases = _drive_failing(monkeypatch, direct=True)
+    given, given_cases = _drive_failing(monkeypatch, direct=False)
+    assert direct.failure is not None and direct.note == ""
+    assert direct_cases == given_cases  # the same cases, shrinking and the replay included
+    assert (direct.digest, direct.requests_to_first_failure, direct.failure.summary) == (
+        given.digest,
+        given.requests_to_first_failure,
+        given.failure.summary,
+    )
+    assert direct.failure.summary == "71"  # shrunk to the smallest failing length
+
+
+def test_a_failure_that_does_not_come_again_is_noted_either_way(monkeypatch) -> None:
+    for direct in (True, False):
+        result, _ = _drive_failing(monkeypatch, direct=direct, flaky=True)
+        assert result.failure is not None
+        assert "answered the same case differently" in result.note, direct
