@@ -49,8 +49,9 @@ _judged: ContextVar[tuple[Mapping[str, Any], Any, Any] | None] = ContextVar("jud
 @contextmanager
 def judged(params: Mapping[str, Any], context: Any, outcome: Any) -> Iterator[None]:
     """While a check sends ``params``, whose outcome under ``context`` it has just had from
-    the oracle: the tally of that request, sent as JSON (read back as the very same
-    params), takes that outcome instead of asking the oracle again."""
+    the oracle: the tally of that request, when the request reads back as the very same
+    params (in whatever form it went), takes that outcome instead of asking the oracle
+    again."""
     token = _judged.set((params, context, outcome))
     try:
         yield
@@ -233,7 +234,7 @@ class Tally:
             answer = response.response if isinstance(response.response, dict) else {}
             code = response.code
             if action == "SubmitJob":
-                self._submitted(params, region, profile, answer, code, form == "tc3-post")
+                self._submitted(params, region, profile, answer, code)
             elif action in JOB_ACTIONS and isinstance(params.get("JobId"), str):
                 self._job_action(action, params["JobId"], code)
         except (RecursionError, ValueError, TypeError, AttributeError):
@@ -249,13 +250,12 @@ class Tally:
         profile: Any,
         answer: dict,
         code: Any,
-        as_json: bool,
     ) -> None:
         from ..oracle import Context, evaluate
 
         context = Context.from_profile(profile, region=region or profile.region)
         hint = _judged.get()
-        if as_json and hint is not None and hint[1] == context and hint[0] == params:
+        if hint is not None and hint[1] == context and hint[0] == params:
             outcome = hint[2]  # the check's own verdict on these very params
         else:
             outcome = evaluate("SubmitJob", params, context)

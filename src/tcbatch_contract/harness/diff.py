@@ -202,7 +202,7 @@ class Differ:
             if not a.allowance.spend(self.settings.allow_billable):
                 return Judgement(skipped=True)  # a live target: valid jobs are billable
             params = with_fresh_token(params)  # one token, the same on both sides
-        form, sent = planned("SubmitJob", params, rule, pick, self.settings, outcome, a, region)
+        form, sent, _ = planned("SubmitJob", params, rule, pick, self.settings, outcome, a, region)
         exchanges = [send(side, "SubmitJob", sent, form=form, region=region) for side in (a, b)]
         requests = 2
         answers = tuple(_answer(x) for x in exchanges)

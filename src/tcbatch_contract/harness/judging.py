@@ -35,14 +35,17 @@ def planned(
     outcome: Outcome,
     target: Target,
     region: str,
-) -> tuple[str, dict[str, Any]]:
-    """The form and params to send: a flattened form only when its verdict is the same."""
+) -> tuple[str, dict[str, Any], Outcome]:
+    """The form and params to send (a flattened form only when its verdict is the same),
+    and the oracle's outcome of the params sent: ``outcome`` itself, the outcome of
+    ``params``, unless a flattened form sends other params."""
     form, sent = plan(params, rule, pick, settings.form)
     if sent is not params:
         again = evaluate(action, sent, context(target, region))
         if again.codes != outcome.codes:
-            return "tc3-post", params
-    return form, sent
+            return "tc3-post", params, outcome
+        return form, sent, again
+    return form, sent, outcome
 
 
 def failure_of(

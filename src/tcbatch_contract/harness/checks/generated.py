@@ -283,10 +283,10 @@ class SingleFaultCheck(_GeneratedCheck):
                     region,
                 )
             )
-        form, params = planned(
+        form, params, as_sent = planned(
             case.action, case.params, self.rule, pick, settings, outcome, target, region
         )
-        with judged(case.params, oracle_context, outcome):
+        with judged(params, oracle_context, as_sent):
             exchange = send(target, case.action, params, form=form, region=region)
         problems = answer_problems(exchange, outcome.accepted_codes, None)
         problems += release(target, exchange)
@@ -346,7 +346,7 @@ class ValidCheck(_GeneratedCheck):
         if not self.spend_billable(settings, target):
             return Judgement(skipped=True)
         params = with_fresh_token(case.params)
-        form, params = planned(
+        form, params, _ = planned(
             "SubmitJob", params, self.rule, pick, settings, outcome, target, region
         )
         exchange = send(target, "SubmitJob", params, form=form, region=region)
@@ -416,7 +416,9 @@ class FuzzCheck(_GeneratedCheck):
             if not self.spend_billable(settings, target):
                 return Judgement(skipped=True)
             params = with_fresh_token(params)
-        form, params = planned(action, params, self.rule, pick, settings, outcome, target, region)
+        form, params, _ = planned(
+            action, params, self.rule, pick, settings, outcome, target, region
+        )
         exchange = send(target, action, params, form=form, region=region)
         problems = answer_problems(exchange, expected_codes(outcome), None)
         problems += release(target, exchange)
