@@ -24,9 +24,18 @@ and draws as Hypothesis's own ``ConjectureData.draw`` does after those checks. T
 top-level draw (the one Hypothesis times and reports) and every first draw of a strategy
 go to Hypothesis's method unchanged.
 
-This reaches two private corners of Hypothesis (``ConjectureData.draw`` imports
-``unwrap_strategies`` from its module at each call, and the method itself); if either
-moves, :data:`KEPT` is False and drawing goes on unchanged.
+``st.one_of`` (and ``a | b``) chose its branch at each draw through a strategy built
+for that draw (``sampled_from`` of the branches, filtered on "not currently empty"), so
+that every such draw paid for a new strategy's validation and label. The branches of a
+``one_of`` are settled, and "currently empty" is "empty" for every strategy but a
+stateful test's bundle, so :func:`_one_of_kept` builds that strategy once per ``one_of``
+(with a filter of the same verdicts) and draws from it as Hypothesis does; a ``one_of``
+with a bundle among its branches goes to Hypothesis's own method.
+
+This reaches three private corners of Hypothesis (``ConjectureData.draw`` imports
+``unwrap_strategies`` from its module at each call, that method itself, and
+``OneOfStrategy.do_draw``); if any moves, :data:`KEPT` is False and drawing goes on
+unchanged.
 """
 
 from __future__ import annotations
@@ -43,24 +52,34 @@ try:
     from hypothesis.internal.conjecture import data as _data
     from hypothesis.strategies._internal import lazy as _lazy
     from hypothesis.strategies._internal.deferred import DeferredStrategy
+    from hypothesis.strategies._internal.strategies import (
+        OneOfStrategy,
+        SampledFromStrategy,
+        SearchStrategy,
+    )
 
     _WRAPPERS: tuple[type, ...] = (_lazy.LazyStrategy, DeferredStrategy)
     _ORIGINAL: Any = _lazy.unwrap_strategies
     _ORIGINAL_DRAW: Any = _data.ConjectureData.draw
     _MAX_DEPTH: int = _data.MAX_DEPTH
+    _ORIGINAL_ONE_OF: Any = OneOfStrategy.do_draw
+    _CURRENTLY_EMPTY: Any = SearchStrategy.is_currently_empty
     KEPT = (
         callable(_ORIGINAL)
         and hasattr(_lazy, "threadlocal")
         and callable(_ORIGINAL_DRAW)
         and isinstance(_MAX_DEPTH, int)
         and hasattr(_data.ConjectureData, "start_span")
+        and callable(_ORIGINAL_ONE_OF)
+        and isinstance(getattr(OneOfStrategy, "element_strategies", None), property)
     )
 except (ImportError, AttributeError):  # pragma: no cover - another Hypothesis
-    _lazy = _data = None
+    _lazy = _data = OneOfStrategy = None
     KEPT = False
 
 _ATTRIBUTE = "_tcbatch_unwrapped"
 _SETTLED = "_tcbatch_settled"  # (the unwrapped strategy, its label) once drawn from
+_BRANCHES = "_tcbatch_branches"  # a one_of's chooser of a branch, or False: Hypothesis's
 
 
 def _unwrap_kept(strategy: Any) -> Any:
@@ -100,15 +119,35 @@ def _draw_kept(
         data.stop_span()
 
 
+def _not_empty(strategy: Any) -> bool:
+    return not strategy.is_empty
+
+
+def _one_of_kept(one_of: Any, data: Any) -> Any:
+    """``one_of.do_draw(data)``, its chooser of a branch built once."""
+    chooser = one_of.__dict__.get(_BRANCHES)
+    if chooser is None:
+        branches = one_of.element_strategies
+        if all(type(b).is_currently_empty is _CURRENTLY_EMPTY for b in branches):
+            chooser = SampledFromStrategy(branches).filter(_not_empty)
+        else:  # a bundle among them: whether it is empty depends on the test so far
+            chooser = False
+        one_of.__dict__[_BRANCHES] = chooser
+    if chooser is False:
+        return _ORIGINAL_ONE_OF(one_of, data)
+    return data.draw(data.draw(chooser))
+
+
 _PATCHES = (
     Patch(_lazy if KEPT else None, "unwrap_strategies", _unwrap_kept),
     Patch(_data.ConjectureData if KEPT else None, "draw", _draw_kept),
+    Patch(OneOfStrategy if KEPT else None, "do_draw", _one_of_kept),
 )
 
 
 @contextmanager
 def kept_unwrapping() -> Iterator[None]:
-    """Draw with each wrapper unwrapped once, and each settled strategy's checks
-    skipped in nested draws (re-entrant, thread-safe)."""
-    with _PATCHES[0].scope(), _PATCHES[1].scope():
+    """Draw with each wrapper unwrapped once, each settled strategy's checks skipped in
+    nested draws, and each ``one_of``'s chooser built once (re-entrant, thread-safe)."""
+    with _PATCHES[0].scope(), _PATCHES[1].scope(), _PATCHES[2].scope():
         yield
