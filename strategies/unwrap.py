@@ -18,8 +18,9 @@ validated in this thread, whether it can draw anything, how deep the draw is, an
 label. A job has hundreds of such draws, and they were about a tenth of a worker's time.
 Once a strategy has been drawn from without error, the answers are settled: validation
 passed, the strategy is not empty (an empty one never draws), and its label is computed
-once and kept by Hypothesis. Inside the scope, :func:`_draw_kept` remembers the
-unwrapped strategy and its label on the strategy and, for a nested draw, opens the span
+once and kept by Hypothesis. Inside the scope, :func:`_draw_kept` keeps the unwrapped
+strategy and its label on the strategy (they stay true after the scope: the next scope
+uses them) and, for a nested draw, opens the span
 and draws as Hypothesis's own ``ConjectureData.draw`` does after those checks. The
 top-level draw (the one Hypothesis times and reports) and every first draw of a strategy
 go to Hypothesis's method unchanged.
@@ -59,18 +60,14 @@ try:
     )
 
     _WRAPPERS: tuple[type, ...] = (_lazy.LazyStrategy, DeferredStrategy)
-    _ORIGINAL: Any = _lazy.unwrap_strategies
-    _ORIGINAL_DRAW: Any = _data.ConjectureData.draw
-    _MAX_DEPTH: int = _data.MAX_DEPTH
-    _ORIGINAL_ONE_OF: Any = OneOfStrategy.do_draw
     _CURRENTLY_EMPTY: Any = SearchStrategy.is_currently_empty
     KEPT = (
-        callable(_ORIGINAL)
+        callable(_lazy.unwrap_strategies)
         and hasattr(_lazy, "threadlocal")
-        and callable(_ORIGINAL_DRAW)
-        and isinstance(_MAX_DEPTH, int)
+        and callable(_data.ConjectureData.draw)
+        and isinstance(_data.MAX_DEPTH, int)
         and hasattr(_data.ConjectureData, "start_span")
-        and callable(_ORIGINAL_ONE_OF)
+        and callable(OneOfStrategy.do_draw)
         and isinstance(getattr(OneOfStrategy, "element_strategies", None), property)
     )
 except (ImportError, AttributeError):  # pragma: no cover - another Hypothesis
@@ -89,8 +86,8 @@ def _unwrap_kept(strategy: Any) -> Any:
     if kept is not None:
         return kept
     if getattr(_lazy.threadlocal, "unwrap_depth", 0) > 0:  # inside Hypothesis's own walk
-        return _ORIGINAL(strategy)
-    result = _ORIGINAL(strategy)
+        return _UNWRAP.original(strategy)
+    result = _UNWRAP.original(strategy)
     strategy.__dict__[_ATTRIBUTE] = result
     return result
 
@@ -99,11 +96,11 @@ def _draw_kept(
     data: Any, strategy: Any, label: int | None = None, observe_as: str | None = None
 ) -> Any:
     """``data.draw(strategy)``, without the checks a settled strategy has passed."""
-    if data.depth == 0 or data.depth >= _MAX_DEPTH:  # the top level, or too deep
-        return _ORIGINAL_DRAW(data, strategy, label, observe_as)
+    if data.depth == 0 or data.depth >= _data.MAX_DEPTH:  # the top level, or too deep
+        return _DRAW.original(data, strategy, label, observe_as)
     settled = getattr(strategy, "__dict__", {}).get(_SETTLED)
     if settled is None:
-        value = _ORIGINAL_DRAW(data, strategy, label, observe_as)
+        value = _DRAW.original(data, strategy, label, observe_as)
         unwrapped = _unwrap_kept(strategy)
         if hasattr(strategy, "__dict__"):  # validated, not empty, its label computed
             strategy.__dict__[_SETTLED] = (unwrapped, unwrapped.label)
@@ -134,20 +131,19 @@ def _one_of_kept(one_of: Any, data: Any) -> Any:
             chooser = False
         one_of.__dict__[_BRANCHES] = chooser
     if chooser is False:
-        return _ORIGINAL_ONE_OF(one_of, data)
+        return _ONE_OF.original(one_of, data)
     return data.draw(data.draw(chooser))
 
 
-_PATCHES = (
-    Patch(_lazy if KEPT else None, "unwrap_strategies", _unwrap_kept),
-    Patch(_data.ConjectureData if KEPT else None, "draw", _draw_kept),
-    Patch(OneOfStrategy if KEPT else None, "do_draw", _one_of_kept),
-)
+_UNWRAP = Patch(_lazy if KEPT else None, "unwrap_strategies", _unwrap_kept)
+_DRAW = Patch(_data.ConjectureData if KEPT else None, "draw", _draw_kept)
+_ONE_OF = Patch(OneOfStrategy if KEPT else None, "do_draw", _one_of_kept)
+_PATCHES = (_UNWRAP, _DRAW, _ONE_OF)
 
 
 @contextmanager
 def kept_unwrapping() -> Iterator[None]:
     """Draw with each wrapper unwrapped once, each settled strategy's checks skipped in
     nested draws, and each ``one_of``'s chooser built once (re-entrant, thread-safe)."""
-    with _PATCHES[0].scope(), _PATCHES[1].scope(), _PATCHES[2].scope():
+    with _UNWRAP.scope(), _DRAW.scope(), _ONE_OF.scope():
         yield

@@ -29,6 +29,11 @@ class Patch:
         self._depth = 0
         self._original: Any = None
 
+    @property
+    def original(self) -> Any:
+        """The attribute's own value: what it was when the first scope was entered."""
+        return self._original
+
     @contextmanager
     def scope(self) -> Iterator[None]:
         if self.module is None:

@@ -179,3 +179,52 @@ def test_a_failure_that_does_not_come_again_is_noted_either_way(monkeypatch) -> 
         result, _ = _drive_failing(monkeypatch, direct=direct, flaky=True)
         assert result.failure is not None
         assert "answered the same case differently" in result.note, direct
+
+
+def _failing_above_50(monkeypatch, direct: bool, strategy, judge_error_after: int | None = None):
+    from hypothesis import strategies as st  # noqa: F401  (the caller's strategies)
+
+    from tcbatch_contract.harness import driver
+    from tcbatch_contract.harness.model import Failure
+
+    monkeypatch.setattr(driver, "DIRECT", direct)
+    failures = itertools.count(1)
+
+    def judge(case: int, pick: int) -> Judgement:
+        if case <= 50:
+            return Judgement(requests=1)
+        if judge_error_after is not None and next(failures) > judge_error_after:
+            raise RuntimeError("the harness broke while shrinking")
+        return Judgement(
+            requests=1, failure=Failure(rule="X", summary=str(case), expected={}, actual={})
+        )
+
+    return drive("X", strategy, judge, max_examples=50, run_seed=2)
+
+
+def test_a_strategy_that_draws_differently_when_replayed_is_noted_not_a_crash(monkeypatch) -> None:
+    """Hypothesis notices it (in generating or in the final replay) and says so; the
+    drive ends with a note instead of the check crashing."""
+    from hypothesis import strategies as st
+
+    for direct in (True, False):
+        calls = itertools.count()
+
+        @st.composite
+        def unstable(draw, calls=calls) -> int:
+            value = draw(st.integers(0, 100))
+            if next(calls) % 3 == 2:  # every third draw takes one more choice
+                draw(st.integers(0, 100))
+            return value
+
+        result = _failing_above_50(monkeypatch, direct, unstable())
+        assert "differently" in result.note, (direct, result.note)
+
+
+def test_an_error_of_the_harness_while_shrinking_keeps_the_failure_found(monkeypatch) -> None:
+    from hypothesis import strategies as st
+
+    for direct in (True, False):
+        result = _failing_above_50(monkeypatch, direct, st.integers(0, 100), judge_error_after=2)
+        assert result.failure is not None and int(result.failure.summary) > 50, direct
+        assert "shrinking stopped" in result.note, (direct, result.note)

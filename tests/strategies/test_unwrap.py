@@ -41,38 +41,95 @@ def test_the_same_seed_draws_the_same_values_with_unwrapping_kept(monkeypatch) -
     assert repr(kept) == repr(again) == repr(plain)
 
 
-def test_hypothesis_gets_its_own_function_back_even_after_an_error() -> None:
-    original = lazy.unwrap_strategies
+def _drawn_with_record(strategy: st.SearchStrategy[object], seed: int) -> tuple[object, ...]:
+    """One value drawn with seeded choices, beside the choices and the spans recorded."""
+    from random import Random
+
+    from hypothesis.control import BuildContext
+    from hypothesis.errors import StopTest
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    data = ConjectureData(random=Random(seed))
+    try:
+        with BuildContext(data, wrapped_test=_drawn_with_record):
+            value = repr(data.draw(strategy))
+    except StopTest:
+        value = "(rejected)"
+    data.freeze()
+    spans = [(s.label, s.start, s.end, s.depth) for s in data.spans]
+    return value, tuple(data.choices), tuple(spans)
+
+
+def test_the_choices_and_spans_recorded_are_hypothesis_own(monkeypatch) -> None:
+    """Shrinking reads the spans and their labels: they are the same, draw for draw."""
+    strategies = (
+        single_fault("B6", PROFILE),
+        multi_fault(PROFILE),
+        TREE,
+        st.one_of(st.integers(0, 3), st.text(max_size=3), st.none()).map(str),
+    )
+    with kept_unwrapping():
+        kept = [_drawn_with_record(s, seed) for s in strategies for seed in range(8)]
+    for patch in _PATCHES:
+        monkeypatch.setattr(patch, "module", None)
+    plain = [_drawn_with_record(s, seed) for s in strategies for seed in range(8)]
+    assert kept == plain
+    assert sum(len(spans) for _, _, spans in plain) > 500  # deep draws, many spans
+
+
+def test_a_one_of_over_a_stateful_bundle_keeps_hypothesis_own_draw() -> None:
+    """Whether a bundle is empty depends on the test so far: no chooser is kept for it."""
+    import pytest
+    from hypothesis.errors import InvalidArgument
+    from hypothesis.stateful import Bundle
+    from tcbatch_contract.strategies.unwrap import _BRANCHES
+
+    mixed = st.one_of(st.integers(0, 3), Bundle("jobs"))
+    plain = st.one_of(st.integers(0, 3), st.booleans())
+    with kept_unwrapping():
+        _drawn_with_record(plain, 0)
+        with pytest.raises(InvalidArgument, match="runner"):  # a bundle needs a machine
+            _drawn_with_record(mixed, 0)
+    assert mixed.__dict__[_BRANCHES] is False and plain.__dict__[_BRANCHES] is not False
+
+
+def _hypothesis_own() -> list[object]:
+    """The attributes of Hypothesis's that the scope replaces, as they are now."""
+    return [getattr(patch.module, patch.name) for patch in _PATCHES]
+
+
+def test_hypothesis_gets_its_own_functions_back_even_after_an_error() -> None:
+    own = _hypothesis_own()
     try:
         with kept_unwrapping(), kept_unwrapping():
-            assert lazy.unwrap_strategies is not original
+            assert all(a is not b for a, b in zip(_hypothesis_own(), own, strict=True))
             raise KeyError("inside")
     except KeyError:
         pass
-    assert lazy.unwrap_strategies is original
+    assert all(a is b for a, b in zip(_hypothesis_own(), own, strict=True))
 
 
-def test_threads_entering_and_leaving_in_turn_leave_hypothesis_its_own_function() -> None:
-    """The patch stays while any thread is inside, and goes when the last one leaves."""
+def test_threads_entering_and_leaving_in_turn_leave_hypothesis_its_own_functions() -> None:
+    """The patches stay while any thread is inside, and go when the last one leaves."""
     import threading
 
-    original = lazy.unwrap_strategies
+    own = _hypothesis_own()
     inside, leave = threading.Barrier(3), threading.Event()
-    seen: list[object] = []
+    seen: list[list[object]] = []
 
     def draw_inside() -> None:
         with kept_unwrapping():
             inside.wait()
             leave.wait()
-            generate(st.lists(st.integers(0, 3)), 5, 1)
-            seen.append(lazy.unwrap_strategies)
+            generate(st.lists(st.integers(0, 3) | st.none()), 5, 1)
+            seen.append(_hypothesis_own())
 
     threads = [threading.Thread(target=draw_inside) for _ in range(2)]
     for thread in threads:
         thread.start()
     inside.wait()
-    assert lazy.unwrap_strategies is not original  # both threads inside
+    assert all(a is not b for a, b in zip(_hypothesis_own(), own, strict=True))  # both inside
     leave.set()
     for thread in threads:
         thread.join(30)
-    assert len(seen) == 2 and lazy.unwrap_strategies is original
+    assert len(seen) == 2 and all(a is b for a, b in zip(_hypothesis_own(), own, strict=True))

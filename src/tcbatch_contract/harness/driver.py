@@ -17,7 +17,7 @@ arguments rebuilt, a note of each argument), and it was about a sixth of a worke
 against a fast server. A failure found is shrunk by the engine as before, and the
 smallest one is sent once more at the end, as ``@given`` does, to show it was not a
 fluke. If Hypothesis's engine moves, :data:`DIRECT` is False and the driver goes through
-``@given``.
+``@given``, as it does for an example database given without a key.
 """
 
 from __future__ import annotations
@@ -49,10 +49,19 @@ try:
     from hypothesis.internal.conjecture.engine import ConjectureRunner
     from hypothesis.internal.escalation import InterestingOrigin
 
-    DIRECT = all(
-        callable(getattr(ConjectureRunner, name, None)) for name in ("run", "__init__")
-    ) and callable(getattr(ConjectureData, "for_choices", None))
-except ImportError:  # pragma: no cover - another Hypothesis
+    DIRECT = {"settings", "random", "database_key"} <= set(
+        inspect.signature(ConjectureRunner).parameters
+    ) and "max_choices" in inspect.signature(ConjectureRunner.new_conjecture_data).parameters
+    DIRECT = DIRECT and "wrapped_test" in inspect.signature(BuildContext).parameters
+    DIRECT = (
+        DIRECT and hasattr(Status, "INTERESTING") and callable(InterestingOrigin.from_exception)
+    )
+except (
+    ImportError,
+    AttributeError,
+    TypeError,
+    ValueError,
+):  # pragma: no cover - another Hypothesis
     DIRECT = False
 
 SHRINK_REQUEST_BUDGET = 150
@@ -322,10 +331,12 @@ def drive(
         pass
     except _BudgetSpent:
         out.note = "shrinking stopped at its budget; the payload may not be minimal"
-    except AssertionError as exc:  # an ExceptionGroup-free failure Hypothesis rewrapped
+    except Flaky:  # the engine saw a case drawn or answered differently the second time
+        out.note = "the target answered the same case differently when it was sent again"
+    except Exception as exc:  # the harness's own error: the failure found still stands
         if out.failure is None:
             raise
-        out.note = str(exc)[:200]
+        out.note = f"shrinking stopped at an error: {exc!r}"[:200]
     return out
 
 
@@ -339,7 +350,13 @@ def _run_direct(
     database: Any,
 ) -> bool:
     """Run ``examine`` over the engine's examples of ``strategy``; whether the smallest
-    failure, if any, failed again when sent once more."""
+    failure, if any, failed again when sent once more (as ``@given`` replays it: against
+    the engine's record of what each choice drew, so a case drawn differently is Flaky).
+
+    An error of the harness itself (in the judge or a strategy) leaves at once, where
+    ``@given`` would shrink it first; a strategy that never draws a valid case ends the
+    drive with none judged (the rule's result says so), where ``@given`` raised
+    ``Unsatisfiable``."""
     origin = InterestingOrigin.from_exception(_CaseFailed(rule))
 
     def test(data: ConjectureData) -> None:
@@ -359,7 +376,7 @@ def _run_direct(
         if not runner.interesting_examples:
             return True
         (smallest,) = runner.interesting_examples.values()
-        again = ConjectureData.for_choices(smallest.choices)
+        again = runner.new_conjecture_data(smallest.choices, max_choices=len(smallest.choices))
         try:
             test(again)
         except StopTest:
