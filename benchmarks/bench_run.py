@@ -20,6 +20,13 @@ and with the harness's transport, per exchange. It writes a Markdown table into
 
     python benchmarks/bench_run.py [--seconds 3] [--rules B1,B6,S3,P1,P2,P5,P7]
         [--max-examples 10] [--seed 1] [--max-time 20s] [--out FILE]
+        [--servings a,b,c] [--rounds N] [--against REV]
+
+A shared machine's pace moves from one minute to the next, and a server's capacity with
+it. ``--rounds N`` measures each serving N times over, the capacity again before each of
+the harness's runs, and reports the medians beside every round. ``--against REV`` runs
+the harness of a git revision too, right after this tree's in each round, against the
+same server and the same capacity reading: the ratio of the two is the change's.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -127,8 +135,9 @@ def in_child(loop: Any, *args: Any, seconds: float) -> tuple[float, int, list[fl
 # ---- the harness --------------------------------------------------------------------
 
 
-def harness(target: str, args: argparse.Namespace) -> dict[str, float]:
-    """``tcbatch-contract run`` in a child process: requests, the run's seconds, rate."""
+def harness(target: str, args: argparse.Namespace, root: Path | None = None) -> dict[str, float]:
+    """``tcbatch-contract run`` in a child process: requests, the run's seconds, rate (of
+    the revision whose import root is ``root``; this tree's when None)."""
     entry = "import sys; from tcbatch_contract.cli import main; sys.exit(main())"
     command = [sys.executable, "-c", entry, "run", "--target", target, "--rules", args.rules]
     command += ["--max-examples", str(args.max_examples), "--seed", str(args.seed)]
@@ -138,8 +147,12 @@ def harness(target: str, args: argparse.Namespace) -> dict[str, float]:
         command += ["--rate-limit", "1000000"]  # the in-process emulator paces otherwise
     env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
     env.update(TENCENTCLOUD_SECRET_ID=DEFAULT_SECRET_ID, TENCENTCLOUD_SECRET_KEY=DEFAULT_SECRET_KEY)
+    if root is not None:
+        env["PYTHONPATH"] = str(root)
     started = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=1800, cwd=tempfile.gettempdir()
+    )
     wall = time.monotonic() - started
     match = SUMMARY.search(done.stdout)
     if match is None:
@@ -156,16 +169,18 @@ def harness(target: str, args: argparse.Namespace) -> dict[str, float]:
 
 
 def serve_and_measure(
-    name: str, server: Any, args: argparse.Namespace, notes: dict[str, Any]
-) -> dict[str, Any]:
+    name: str,
+    server: Any,
+    args: argparse.Namespace,
+    notes: dict[str, Any],
+    sides: dict[str, Path | None],
+) -> list[dict[str, Any]]:
+    """Each round: the server's capacity, then the harness of each side against it."""
+    rounds = []
     with server:
         request = describe_request(server.endpoint)
         closing = encode(request.with_header("Connection", "close"))
         host, port = server.host.rsplit(":", 1)
-        capacity, errors, _ = in_child(
-            fresh_connections, (host, int(port)), closing, seconds=args.seconds
-        )
-        print(f"{name}: {capacity:,.0f} requests/s on fresh connections ({errors} errors)")
         if isinstance(server, StdlibEmulator):
             for label, loop, target in (
                 ("http.client, kept-alive", http_client_keepalive, server.host),
@@ -175,10 +190,21 @@ def serve_and_measure(
                 median = statistics.median(times) * 1000 if times else float("nan")
                 notes[label] = (rate, median, errs)
                 print(f"{name}: {label}: {rate:,.0f} requests/s, {median:.2f} ms per exchange")
-        run = harness(server.endpoint, args)
-    print(f"{name}: the harness: {run['requests']} requests in {run['seconds']:.1f} s, "
-          f"{run['rate']:.1f} requests/s, {run['rate'] / capacity:.1%} of capacity")  # fmt: skip
-    return {"capacity": capacity, **run}
+        for number in range(1, args.rounds + 1):
+            capacity, errors, _ = in_child(
+                fresh_connections, (host, int(port)), closing, seconds=args.seconds
+            )
+            print(f"{name} round {number}: {capacity:,.0f} requests/s on fresh connections "
+                  f"({errors} errors)")  # fmt: skip
+            row: dict[str, Any] = {"capacity": capacity}
+            for side, root in sides.items():
+                run = harness(server.endpoint, args, root)
+                row[side] = run
+                print(f"{name} round {number}: {side}: {run['requests']} requests in "
+                      f"{run['seconds']:.1f} s, {run['rate']:.1f} requests/s, "
+                      f"{run['rate'] / capacity:.1%} of capacity")  # fmt: skip
+            rounds.append(row)
+    return rounds
 
 
 def main() -> None:
@@ -191,60 +217,115 @@ def main() -> None:
     parser.add_argument(
         "--max-time", help="run the harness for this budget (e.g. 20s): its steady pace"
     )
+    parser.add_argument("--servings", default="a,b,c", help="which of (a), (b), (c) to run")
+    parser.add_argument("--rounds", type=int, default=1, help="measurements per serving")
+    parser.add_argument("--against", metavar="REV", help="a git revision's harness beside")
     args = parser.parse_args()
+    servings = set(args.servings.split(","))
+    if not servings <= {"a", "b", "c"} or args.rounds < 1:
+        parser.error("--servings takes a, b and c (comma-separated); --rounds at least 1")
     load = os.getloadavg()[0]
     config = EmulatorConfig(rate_limit=None, job_quota=None)
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[str, list[dict[str, Any]]] = {}
     keepalive: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        sides: dict[str, Path | None] = {"now": None}
+        if args.against:
+            from bench_generate import _extract
 
-    run = harness("emulator", args)
-    print(f"(a) in-process: the harness: {run['requests']} requests in {run['seconds']:.1f} s, "
-          f"{run['rate']:.1f} requests/s")  # fmt: skip
-    rows["(a) emulator in-process"] = {"capacity": None, **run}
-    rows["(b) emulator on waitress"] = serve_and_measure("(b) waitress", Emulator(config), args, {})
-    rows["(c) emulator on http.server"] = serve_and_measure(
-        "(c) http.server", StdlibEmulator(config), args, keepalive
-    )
-    write(rows, keepalive, args, load)
+            sides[args.against] = _extract(args.against, Path(scratch))
+        if "a" in servings:
+            rows["(a) emulator in-process"] = []
+            for number in range(1, args.rounds + 1):
+                row: dict[str, Any] = {"capacity": None}
+                for side, root in sides.items():
+                    row[side] = run = harness("emulator", args, root)
+                    print(f"(a) in-process round {number}: {side}: {run['requests']} requests "
+                          f"in {run['seconds']:.1f} s, {run['rate']:.1f} requests/s")  # fmt: skip
+                rows["(a) emulator in-process"].append(row)
+        if "b" in servings:
+            rows["(b) emulator on waitress"] = serve_and_measure(
+                "(b) waitress", Emulator(config), args, {}, sides
+            )
+        if "c" in servings:
+            rows["(c) emulator on http.server"] = serve_and_measure(
+                "(c) http.server", StdlibEmulator(config), args, keepalive, sides
+            )
+    write(rows, keepalive, args, load, list(sides))
 
 
 def write(
-    rows: dict[str, dict[str, Any]],
+    rows: dict[str, list[dict[str, Any]]],
     keepalive: dict[str, Any],
     args: argparse.Namespace,
     load: float,
+    sides: list[str],
 ) -> None:
+    command = (
+        f"python benchmarks/bench_run.py --rules {args.rules} --max-examples "
+        f"{args.max_examples} --seed {args.seed} --seconds {args.seconds:g}"
+        + (f" --max-time {args.max_time}" if args.max_time else "")
+        + (f" --servings {args.servings}" if args.servings != "a,b,c" else "")
+        + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
+        + (f" --against {args.against}" if args.against else "")
+    )
     lines = [
         "# The harness's pace against three servings of the emulator",
         "",
-        f"`python benchmarks/bench_run.py --rules {args.rules} --max-examples "
-        f"{args.max_examples} --seed {args.seed} --seconds {args.seconds:g}"
-        + (f" --max-time {args.max_time}" if args.max_time else "")
-        + "`; "
-        f"{os.cpu_count()} cores, load average {load:.1f} at the start, Python "
+        f"`{command}`; {os.cpu_count()} cores, load average {load:.1f} at the start, Python "
         f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
-        "| target | server capacity, fresh connections (req/s) | harness requests | "
-        "harness run (s) | harness (req/s) | harness / capacity |",
-        "|---|---:|---:|---:|---:|---:|",
     ]
-    for name, row in rows.items():
-        capacity = row["capacity"]
-        shown = f"{capacity:,.0f}" if capacity else "—"
-        ratio = f"{row['rate'] / capacity:.1%}" if capacity else "—"
-        lines.append(
-            f"| {name} | {shown} | {row['requests']} | {row['seconds']:.1f} | "
-            f"{row['rate']:.1f} | {ratio} |"
-        )
+    median = statistics.median
+    header = "| target | server capacity, fresh connections (req/s) |"
+    rule = "|---|---:|"
+    for side in sides:
+        header += f" harness {side} (req/s) | {side} / capacity |"
+        rule += "---:|---:|"
+    if len(sides) == 2:
+        header += f" now / {sides[1]} |"
+        rule += "---:|"
+    if args.rounds > 1:
+        lines += [f"Medians of {args.rounds} rounds (each round below).", ""]
+    lines += [header, rule]
+    for name, rounds in rows.items():
+        capacities = [r["capacity"] for r in rounds if r["capacity"]]
+        cells = [name, f"{median(capacities):,.0f}" if capacities else "—"]
+        for side in sides:
+            rates = [r[side]["rate"] for r in rounds]
+            ratios = [r[side]["rate"] / r["capacity"] for r in rounds if r["capacity"]]
+            cells += [f"{median(rates):.1f}", f"{median(ratios):.1%}" if ratios else "—"]
+        if len(sides) == 2:
+            cells.append(f"{median(r['now']['rate'] / r[sides[1]]['rate'] for r in rounds):.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
-        "Kept-alive exchanges against (c), one client process, the same signed DescribeJob:",
+        "Each round: the capacity (for a served target), then each harness run against it.",
         "",
-        "| client | requests/s | median ms per exchange |",
-        "|---|---:|---:|",
+        "| target | round | capacity (req/s) | side | requests | run (s) | req/s | / capacity |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
     ]
-    for label, (rate, median, _) in keepalive.items():
-        lines.append(f"| {label} | {rate:,.0f} | {median:.2f} |")
+    for name, rounds in rows.items():
+        for number, row in enumerate(rounds, 1):
+            capacity = row["capacity"]
+            for side in sides:
+                run = row[side]
+                ratio = f"{run['rate'] / capacity:.1%}" if capacity else "—"
+                shown = f"{capacity:,.0f}" if capacity else "—"
+                lines.append(
+                    f"| {name} | {number} | {shown} | {side} | {run['requests']} | "
+                    f"{run['seconds']:.1f} | {run['rate']:.1f} | {ratio} |"
+                )
+    if keepalive:
+        lines += [
+            "",
+            "Kept-alive exchanges against (c), one client process, the same signed DescribeJob:",
+            "",
+            "| client | requests/s | median ms per exchange |",
+            "|---|---:|---:|",
+        ]
+        for label, (rate, ms, _) in keepalive.items():
+            lines.append(f"| {label} | {rate:,.0f} | {ms:.2f} |")
     lines.append("")
     out = args.out or RESULTS
     out.parent.mkdir(parents=True, exist_ok=True)
