@@ -22,11 +22,13 @@ fluke. If Hypothesis's engine moves, :data:`DIRECT` is False and the driver goes
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
 import threading
 import time
+import warnings
 import zlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -318,7 +320,7 @@ def drive(
         verbosity=Verbosity.quiet,
     )
     # A database without a key would be keyed by the digest of ``@given``'s test.
-    direct = DIRECT and (database is None or database_key is not None)
+    direct = DIRECT and (database is None or database_key is not None) and _direct_works()
     run = _run_direct if direct else _run_given
     try:
         with fixed_generation(), without_span_mutation(), kept_unwrapping():
@@ -373,15 +375,71 @@ def _run_direct(
     )
     with local_settings(settings):
         runner.run()
-        if not runner.interesting_examples:
+        smallest = _smallest_failure(runner)
+        if smallest is None:
             return True
-        (smallest,) = runner.interesting_examples.values()
-        again = runner.new_conjecture_data(smallest.choices, max_choices=len(smallest.choices))
+        again = runner.new_conjecture_data(smallest, max_choices=len(smallest))
         try:
             test(again)
         except StopTest:
             pass
         return again.status is Status.INTERESTING
+
+
+#: Where the engine keeps the failures it found and shrank, by release (renamed in 6.16x).
+_FAILURES_KEPT_IN = ("interesting_examples", "interesting_test_cases")
+
+
+def _smallest_failure(runner: Any) -> tuple[Any, ...] | None:
+    """The choices of the one failure the engine shrank, None when it found none."""
+    for name in _FAILURES_KEPT_IN:
+        found = getattr(runner, name, None)
+        if isinstance(found, dict):
+            if not found:
+                return None
+            (smallest,) = found.values()
+            return tuple(smallest.choices)
+    raise _EngineMoved(f"no record of failures among {_FAILURES_KEPT_IN}")
+
+
+class _EngineMoved(Exception):
+    """The engine is not the one the direct run was written for."""
+
+
+@functools.cache
+def _direct_works() -> bool:
+    """Whether running the engine directly works with this Hypothesis: a small property
+    (a number over 10 fails) must shrink to 11 and fail again when replayed, and a
+    passing one must end with no failure. Checked once per process, before any rule
+    relies on it; otherwise the driver goes through ``@given``."""
+    from hypothesis import strategies as st
+
+    failed: list[int] = []
+    passed: list[int] = []
+
+    def over_ten(case: Any, pick: int) -> str:
+        if case > 10:
+            failed.append(case)
+            return _FAILED
+        return _PASSED
+
+    def never(case: Any, pick: int) -> str:
+        passed.append(case)
+        return _PASSED
+
+    settings = hsettings(
+        max_examples=30, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            failing = _run_direct(
+                "self-check", 1, st.integers(0, 100), over_ten, settings, None, None
+            )
+            passing = _run_direct("self-check", 1, st.integers(0, 10), never, settings, None, None)
+    except Exception:
+        return False
+    return failing is True and failed[-1:] == [11] and passing is True and bool(passed)
 
 
 def _run_given(
