@@ -36,11 +36,15 @@ with a bundle among its branches goes to Hypothesis's own method.
 This reaches three private corners of Hypothesis (``ConjectureData.draw`` imports
 ``unwrap_strategies`` from its module at each call, that method itself, and
 ``OneOfStrategy.do_draw``); if any moves, :data:`KEPT` is False and drawing goes on
-unchanged.
+unchanged. A release that keeps the names but changes what they do is caught by
+drawing: the first scope of a process draws a few values of strategies of every kind
+with the patches and without, and draws unpatched unless choices, spans and values are
+all the same.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -141,9 +145,59 @@ _ONE_OF = Patch(OneOfStrategy if KEPT else None, "do_draw", _one_of_kept)
 _PATCHES = (_UNWRAP, _DRAW, _ONE_OF)
 
 
+_checked = threading.Lock()
+_agree: list[bool] = []  # set once: whether the patches draw as Hypothesis does
+
+
+def _drawn(strategy: Any, seed: int) -> tuple[Any, ...]:
+    """A value of ``strategy`` drawn with seeded choices, its choices and its spans."""
+    from random import Random
+
+    from hypothesis.control import BuildContext
+
+    data = _data.ConjectureData(random=Random(seed))
+    with BuildContext(data, wrapped_test=_drawn):
+        value = repr(data.draw(strategy))
+    data.freeze()
+    return value, tuple(data.choices), tuple((s.label, s.start, s.end) for s in data.spans)
+
+
+def _patches_agree() -> bool:
+    """Whether this Hypothesis draws the same values, choices and spans with the patches
+    as without them, on strategies of every kind they touch (asked once, before any
+    scope has patched anything: a release that moved them is drawn from unpatched)."""
+    with _checked:
+        if not _agree:
+            _agree.append(KEPT and _compare())
+    return _agree[0]
+
+
+def _compare() -> bool:
+    from hypothesis import strategies as st
+
+    tree = st.deferred(lambda: st.integers(0, 3) | st.lists(tree, max_size=2))
+    probe = st.tuples(
+        tree,
+        st.one_of(st.text(max_size=3), st.booleans(), st.none()),
+        st.lists(st.sampled_from("abc"), unique=True).map(sorted),
+        st.builds(dict, x=st.integers(), y=st.just(1)).filter(bool),
+    )
+    try:
+        plain = [_drawn(probe, seed) for seed in range(6)]
+        with _UNWRAP.scope(), _DRAW.scope(), _ONE_OF.scope():
+            kept = [_drawn(probe, seed) for seed in range(6)]
+    except Exception:
+        return False
+    return kept == plain
+
+
 @contextmanager
 def kept_unwrapping() -> Iterator[None]:
     """Draw with each wrapper unwrapped once, each settled strategy's checks skipped in
-    nested draws, and each ``one_of``'s chooser built once (re-entrant, thread-safe)."""
+    nested draws, and each ``one_of``'s chooser built once (re-entrant, thread-safe);
+    with Hypothesis's own drawing where these do not draw as it does."""
+    if not _patches_agree():
+        yield
+        return
     with _UNWRAP.scope(), _DRAW.scope(), _ONE_OF.scope():
         yield

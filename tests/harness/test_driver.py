@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from tcbatch_contract.strategies import single_fault
 
 from tcbatch_contract.harness.checks.generated import SingleFaultCheck
@@ -228,3 +229,17 @@ def test_an_error_of_the_harness_while_shrinking_keeps_the_failure_found(monkeyp
         result = _failing_above_50(monkeypatch, direct, st.integers(0, 100), judge_error_after=2)
         assert result.failure is not None and int(result.failure.summary) > 50, direct
         assert "shrinking stopped" in result.note, (direct, result.note)
+
+
+def test_an_engine_that_fails_the_check_is_left_for_given(monkeypatch) -> None:
+    """The direct run is checked by running it once; a Hypothesis whose engine keeps its
+    failures elsewhere, or behaves otherwise, is driven through ``@given``."""
+    from tcbatch_contract.harness import driver
+
+    assert driver._direct_works(), "this Hypothesis's engine fails the direct run's check"
+    with pytest.raises(driver._EngineMoved):
+        driver._smallest_failure(object())
+    monkeypatch.setattr(driver, "_direct_works", lambda: False)
+    monkeypatch.setattr(driver, "ConjectureRunner", None)  # any direct use would fail
+    result, _ = _drive_failing(monkeypatch, direct=True)
+    assert result.failure is not None and result.failure.summary == "71"

@@ -133,3 +133,20 @@ def test_threads_entering_and_leaving_in_turn_leave_hypothesis_its_own_functions
     for thread in threads:
         thread.join(30)
     assert len(seen) == 2 and all(a is b for a, b in zip(_hypothesis_own(), own, strict=True))
+
+
+def test_the_patches_are_checked_by_drawing_before_a_process_uses_them(monkeypatch) -> None:
+    """A release that keeps the names but changes what they do draws unpatched."""
+    from hypothesis.internal.conjecture.data import ConjectureData
+    from tcbatch_contract.strategies import unwrap
+
+    assert unwrap._compare(), "this Hypothesis draws differently with the patches"
+    own = ConjectureData.draw
+    monkeypatch.setattr(unwrap, "_agree", [])
+    monkeypatch.setattr(unwrap, "_compare", lambda: False)
+    with kept_unwrapping():
+        assert ConjectureData.draw is own
+    monkeypatch.setattr(unwrap, "_agree", [])
+    monkeypatch.setattr(unwrap, "_compare", lambda: True)
+    with kept_unwrapping():
+        assert ConjectureData.draw is not own
