@@ -20,10 +20,10 @@ Once a strategy has been drawn from without error, the answers are settled: vali
 passed, the strategy is not empty (an empty one never draws), and its label is computed
 once and kept by Hypothesis. Inside the scope, :func:`_draw_kept` keeps the unwrapped
 strategy and its label on the strategy (they stay true after the scope: the next scope
-uses them) and, for a nested draw, opens the span
-and draws as Hypothesis's own ``ConjectureData.draw`` does after those checks. The
-top-level draw (the one Hypothesis times and reports) and every first draw of a strategy
-go to Hypothesis's method unchanged.
+uses them) and, for a nested draw, opens the span and draws as Hypothesis's own
+``ConjectureData.draw`` does after those checks. The top-level draw (the one Hypothesis
+times and reports) and every first draw of a strategy go to Hypothesis's method
+unchanged.
 
 ``st.one_of`` (and ``a | b``) chose its branch at each draw through a strategy built
 for that draw (``sampled_from`` of the branches, filtered on "not currently empty"), so
