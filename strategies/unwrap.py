@@ -150,16 +150,22 @@ _agree: list[bool] = []  # set once: whether the patches draw as Hypothesis does
 
 
 def _drawn(strategy: Any, seed: int) -> tuple[Any, ...]:
-    """A value of ``strategy`` drawn with seeded choices, its choices and its spans."""
+    """A value of ``strategy`` drawn with seeded choices ("(rejected)" when the draw was
+    rejected), beside the choices made and the spans recorded (label, start, end, depth)."""
     from random import Random
 
     from hypothesis.control import BuildContext
+    from hypothesis.errors import StopTest
 
     data = _data.ConjectureData(random=Random(seed))
-    with BuildContext(data, wrapped_test=_drawn):
-        value = repr(data.draw(strategy))
+    try:
+        with BuildContext(data, wrapped_test=_drawn):
+            value = repr(data.draw(strategy))
+    except StopTest:
+        value = "(rejected)"
     data.freeze()
-    return value, tuple(data.choices), tuple((s.label, s.start, s.end) for s in data.spans)
+    spans = tuple((s.label, s.start, s.end, s.depth) for s in data.spans)
+    return value, tuple(data.choices), spans
 
 
 def _patches_agree() -> bool:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.strategies._internal import lazy
 from tcbatch_contract.strategies import generate, multi_fault, single_fault, valid_cases
-from tcbatch_contract.strategies.unwrap import _PATCHES, KEPT, _unwrap_kept, kept_unwrapping
+from tcbatch_contract.strategies.unwrap import (
+    _PATCHES,
+    KEPT,
+    _drawn,
+    _unwrap_kept,
+    kept_unwrapping,
+)
 
 from tcbatch_contract.profile import TargetProfile
 
@@ -41,25 +47,6 @@ def test_the_same_seed_draws_the_same_values_with_unwrapping_kept(monkeypatch) -
     assert repr(kept) == repr(again) == repr(plain)
 
 
-def _drawn_with_record(strategy: st.SearchStrategy[object], seed: int) -> tuple[object, ...]:
-    """One value drawn with seeded choices, beside the choices and the spans recorded."""
-    from random import Random
-
-    from hypothesis.control import BuildContext
-    from hypothesis.errors import StopTest
-    from hypothesis.internal.conjecture.data import ConjectureData
-
-    data = ConjectureData(random=Random(seed))
-    try:
-        with BuildContext(data, wrapped_test=_drawn_with_record):
-            value = repr(data.draw(strategy))
-    except StopTest:
-        value = "(rejected)"
-    data.freeze()
-    spans = [(s.label, s.start, s.end, s.depth) for s in data.spans]
-    return value, tuple(data.choices), tuple(spans)
-
-
 def test_the_choices_and_spans_recorded_are_hypothesis_own(monkeypatch) -> None:
     """Shrinking reads the spans and their labels: they are the same, draw for draw."""
     strategies = (
@@ -69,10 +56,10 @@ def test_the_choices_and_spans_recorded_are_hypothesis_own(monkeypatch) -> None:
         st.one_of(st.integers(0, 3), st.text(max_size=3), st.none()).map(str),
     )
     with kept_unwrapping():
-        kept = [_drawn_with_record(s, seed) for s in strategies for seed in range(8)]
+        kept = [_drawn(s, seed) for s in strategies for seed in range(8)]
     for patch in _PATCHES:
         monkeypatch.setattr(patch, "module", None)
-    plain = [_drawn_with_record(s, seed) for s in strategies for seed in range(8)]
+    plain = [_drawn(s, seed) for s in strategies for seed in range(8)]
     assert kept == plain
     assert sum(len(spans) for _, _, spans in plain) > 500  # deep draws, many spans
 
@@ -87,9 +74,9 @@ def test_a_one_of_over_a_stateful_bundle_keeps_hypothesis_own_draw() -> None:
     mixed = st.one_of(st.integers(0, 3), Bundle("jobs"))
     plain = st.one_of(st.integers(0, 3), st.booleans())
     with kept_unwrapping():
-        _drawn_with_record(plain, 0)
+        _drawn(plain, 0)
         with pytest.raises(InvalidArgument, match="runner"):  # a bundle needs a machine
-            _drawn_with_record(mixed, 0)
+            _drawn(mixed, 0)
     assert mixed.__dict__[_BRANCHES] is False and plain.__dict__[_BRANCHES] is not False
 
 

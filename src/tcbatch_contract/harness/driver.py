@@ -319,22 +319,20 @@ def drive(
         print_blob=False,
         verbosity=Verbosity.quiet,
     )
+    run = _Run(rule, rule_seed(run_seed, rule), strategy, examine, settings, database_key)
     # A database without a key would be keyed by the digest of ``@given``'s test.
     direct = DIRECT and (database is None or database_key is not None) and _direct_works()
-    run = _run_direct if direct else _run_given
     try:
         with fixed_generation(), without_span_mutation(), kept_unwrapping():
-            reproduced = run(
-                rule, rule_seed(run_seed, rule), strategy, examine, settings, database_key, database
-            )
+            reproduced = _run_direct(run) if direct else _run_given(run)
         if not reproduced:
-            out.note = "the target answered the same case differently when it was sent again"
+            out.note = _NOT_AGAIN
     except (_Exhausted, _TimeUp):
         pass
     except _BudgetSpent:
         out.note = "shrinking stopped at its budget; the payload may not be minimal"
-    except Flaky:  # the engine saw a case drawn or answered differently the second time
-        out.note = "the target answered the same case differently when it was sent again"
+    except Flaky:  # Hypothesis saw a case drawn or answered differently the second time
+        out.note = _NOT_AGAIN
     except Exception as exc:  # the harness's own error: the failure found still stands
         if out.failure is None:
             raise
@@ -342,15 +340,23 @@ def drive(
     return out
 
 
-def _run_direct(
-    rule: str,
-    seed_value: int,
-    strategy: st.SearchStrategy[Any],
-    examine: Callable[[Any, int], str],
-    settings: hsettings,
-    database_key: bytes | None,
-    database: Any,
-) -> bool:
+_NOT_AGAIN = "the target answered the same case differently when it was sent again"
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One rule's run of ``examine`` over the examples of ``strategy``: what either way
+    of running Hypothesis (:func:`_run_direct`, :func:`_run_given`) is given."""
+
+    rule: str
+    seed: int
+    strategy: st.SearchStrategy[Any]
+    examine: Callable[[Any, int], str]
+    settings: hsettings
+    database_key: bytes | None = None
+
+
+def _run_direct(run: _Run) -> bool:
     """Run ``examine`` over the engine's examples of ``strategy``; whether the smallest
     failure, if any, failed again when sent once more (as ``@given`` replays it: against
     the engine's record of what each choice drew, so a case drawn differently is Flaky).
@@ -359,21 +365,21 @@ def _run_direct(
     ``@given`` would shrink it first; a strategy that never draws a valid case ends the
     drive with none judged (the rule's result says so), where ``@given`` raised
     ``Unsatisfiable``."""
-    origin = InterestingOrigin.from_exception(_CaseFailed(rule))
+    origin = InterestingOrigin.from_exception(_CaseFailed(run.rule))
 
     def test(data: ConjectureData) -> None:
         with BuildContext(data, wrapped_test=test):
-            case, pick = data.draw(strategy), data.draw(_PICK)
-        verdict = examine(case, pick)
+            case, pick = data.draw(run.strategy), data.draw(_PICK)
+        verdict = run.examine(case, pick)
         if verdict is _REPEAT:
             data.mark_invalid("a fault judged before")
         elif verdict is _FAILED:
             data.mark_interesting(origin)
 
     runner = ConjectureRunner(
-        test, settings=settings, random=Random(seed_value), database_key=database_key
+        test, settings=run.settings, random=Random(run.seed), database_key=run.database_key
     )
-    with local_settings(settings):
+    with local_settings(run.settings):
         runner.run()
         smallest = _smallest_failure(runner)
         if smallest is None:
@@ -433,45 +439,34 @@ def _direct_works() -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            failing = _run_direct(
-                "self-check", 1, st.integers(0, 100), over_ten, settings, None, None
-            )
-            passing = _run_direct("self-check", 1, st.integers(0, 10), never, settings, None, None)
+            failing = _run_direct(_Run("self-check", 1, st.integers(0, 100), over_ten, settings))
+            passing = _run_direct(_Run("self-check", 1, st.integers(0, 10), never, settings))
     except Exception:
         return False
     return failing is True and failed[-1:] == [11] and passing is True and bool(passed)
 
 
-def _run_given(
-    rule: str,
-    seed_value: int,
-    strategy: st.SearchStrategy[Any],
-    examine: Callable[[Any, int], str],
-    settings: hsettings,
-    database_key: bytes | None,
-    database: Any,
-) -> bool:
-    """The same run through ``@given``; whether the smallest failure failed again."""
+def _run_given(run: _Run) -> bool:
+    """The same run through ``@given``; whether the smallest failure failed again (one
+    that did not is Hypothesis's Flaky, which the caller notes)."""
 
-    @settings
-    @seed(seed_value)
-    @given(case=strategy, pick=_PICK)
+    @run.settings
+    @seed(run.seed)
+    @given(case=run.strategy, pick=_PICK)
     @_signature_kept
     def property_(case: Any, pick: int) -> None:
-        verdict = examine(case, pick)
+        verdict = run.examine(case, pick)
         if verdict is _REPEAT:
             reject()
         if verdict is _FAILED:
-            raise _CaseFailed(rule)
+            raise _CaseFailed(run.rule)
 
-    if database_key is not None or database is None:
+    if run.database_key is not None or run.settings.database is None:
         # Without a database the key is never used: spare Hypothesis a digest of the test's
         # source (``inspect.getsource`` and a tokenizer) at every drive.
-        property_._hypothesis_internal_database_key = database_key  # type: ignore[attr-defined]
+        property_._hypothesis_internal_database_key = run.database_key  # type: ignore[attr-defined]
     try:
         property_()
     except _CaseFailed:
         pass
-    except Flaky:
-        return False
     return True
